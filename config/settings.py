@@ -1,0 +1,105 @@
+"""One typed settings object, built at start-up from the environment over settings.toml."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+SECRET_FIELDS = frozenset({"secret_key", "smtp_password"})
+
+
+class SettingsError(Exception):
+    """The settings cannot be loaded; the message says which file or variable to fix."""
+
+
+def default_config_dir() -> Path:
+    """The directory that ships the default settings and data files."""
+    return Path(__file__).resolve().parent
+
+
+class Settings(BaseSettings):
+    """Every setting the programs read; env prefix HDM_, nested keys with '__'."""
+
+    model_config = SettingsConfigDict(env_prefix="HDM_", env_nested_delimiter="__", extra="ignore")
+
+    database_url: str = "sqlite:///var/hdmonitor.db"
+    config_dir: Path = Field(default_factory=default_config_dir)
+    secret_key: SecretStr | None = None
+    timezone: str = "Asia/Ho_Chi_Minh"
+    risk_threshold: float = Field(0.5, ge=0.0, le=1.0)
+    alert_threshold: float = Field(0.8, ge=0.0, le=1.0)
+    analyse_batch_size: int = Field(50, ge=1)
+    allow_private_hosts: bool = False
+    model_dir: Path | None = None
+    crawl_timeout_seconds: int = Field(1800, ge=10)
+    scrapy: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("scrapy")
+    @classmethod
+    def _scrapy_names_upper(cls, value: dict[str, Any]) -> dict[str, Any]:
+        """Scrapy setting names are upper case; environment variables may arrive lower-cased."""
+        return {str(k).upper(): v for k, v in value.items()}
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The environment wins over settings.toml (passed in as init values).
+        return (env_settings, init_settings)
+
+    def config_file(self, name: str) -> Path:
+        """A data file from the configured directory, falling back to the shipped default."""
+        candidate = Path(self.config_dir) / name
+        return candidate if candidate.exists() else default_config_dir() / name
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        """The database file when the URL is a SQLite file, else None."""
+        prefix = "sqlite:///"
+        if self.database_url.startswith(prefix) and ":memory:" not in self.database_url:
+            return Path(self.database_url[len(prefix):])
+        return None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"{path}: TOML không hợp lệ / invalid TOML: {exc}") from exc
+    leaked = SECRET_FIELDS & set(data)
+    if leaked:
+        raise SettingsError(
+            f"{path}: bí mật chỉ lấy từ biến môi trường / secrets come only from the environment: "
+            + ", ".join(sorted(leaked))
+        )
+    return data
+
+
+def load_settings(config_dir: Path | str | None = None, **overrides: Any) -> Settings:
+    """Build the settings: command-line overrides > HDM_* environment > settings.toml > defaults."""
+    import os
+
+    directory = Path(config_dir or os.environ.get("HDM_CONFIG_DIR") or default_config_dir())
+    if not directory.is_dir():
+        raise SettingsError(f"thư mục cấu hình không tồn tại / config directory not found: {directory}")
+    toml_path = directory / "settings.toml"
+    base = _read_toml(toml_path if toml_path.exists() else default_config_dir() / "settings.toml")
+    base["config_dir"] = directory
+    try:
+        settings = Settings(**base)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise SettingsError(f"cài đặt sai / bad setting {where}: {first['msg']}") from exc
+    clean = {k: v for k, v in overrides.items() if v is not None}
+    return settings.model_copy(update=clean) if clean else settings

@@ -1,0 +1,54 @@
+"""The typed records the spiders yield; the storing pipeline decides what to do with each."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass
+class FeedEntry:
+    """One feed entry, taken out of feedparser's untyped dict at once."""
+
+    link: str
+    title: str = ""
+    published: datetime | None = None
+    author: str | None = None
+    summary: str = ""
+    guid: str | None = None
+
+
+@dataclass
+class FetchedPage:
+    """An article page as fetched, with what the feed said about it."""
+
+    source_id: str
+    url: str
+    final_url: str
+    status: int
+    body: bytes
+    encoding: str | None
+    content_type: str
+    fetched_at: datetime
+    entry: FeedEntry | None = None
+    via: str = "feed"
+
+
+@dataclass
+class KnownUrl:
+    """An entry whose canonical URL is already stored: not fetched again."""
+
+    source_id: str
+    url: str
+
+
+@dataclass
+class FetchProblem:
+    """A feed or page that could not be used, with the reason (kept, never silently dropped)."""
+
+    source_id: str
+    url: str
+    reason: str
+    status: int | None = None
+    stage: str = "article"
+    extra: dict[str, str] = field(default_factory=dict)

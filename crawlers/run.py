@@ -1,0 +1,31 @@
+"""Run one crawl in this process: `python -m crawlers.run JOB.json` (a fresh reactor per run)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from scrapy.crawler import CrawlerProcess
+
+from crawlers.settings import crawl_settings
+from crawlers.spiders.feed import FeedSpider
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Read the job file the caller wrote and crawl its sources; the exit code says how it went."""
+    args = argv if argv is not None else sys.argv[1:]
+    if len(args) != 1:
+        print("usage: python -m crawlers.run JOB.json", file=sys.stderr)
+        return 2
+    job = json.loads(Path(args[0]).read_text(encoding="utf-8"))
+    process = CrawlerProcess(crawl_settings(job.get("settings", {})), install_root_handler=True)
+    crawler = process.create_crawler(FeedSpider)
+    process.crawl(crawler, sources=job["sources"], known_file=job.get("known_file"))
+    process.start()
+    stats = crawler.stats.get_stats() if crawler.stats else {}
+    return 1 if stats.get("hdm/pipeline_failed") else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

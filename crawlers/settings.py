@@ -1,0 +1,34 @@
+"""Scrapy settings every crawl starts from; the caller's settings (settings.toml [scrapy]) go on top."""
+
+from __future__ import annotations
+
+from typing import Any
+
+BASE_SETTINGS: dict[str, Any] = {
+    "BOT_NAME": "hdmonitor",
+    "ROBOTSTXT_OBEY": True,
+    "USER_AGENT": "hdmonitor/0.1 (+media monitoring)",
+    "TELNETCONSOLE_ENABLED": False,
+    "LOG_LEVEL": "INFO",
+    "DOWNLOAD_TIMEOUT": 30,
+    "DOWNLOAD_MAXSIZE": 10 * 1024 * 1024,
+    "DOWNLOAD_WARNSIZE": 5 * 1024 * 1024,
+    "REDIRECT_MAX_TIMES": 5,
+    "RETRY_TIMES": 2,
+    "COOKIES_ENABLED": False,
+    "AUTOTHROTTLE_ENABLED": True,
+    "CONCURRENT_REQUESTS_PER_DOMAIN": 4,
+    "DOWNLOADER_MIDDLEWARES": {"crawlers.middlewares.PrivateAddressGuard": 50},
+    "REQUEST_FINGERPRINTER_IMPLEMENTATION": "2.7",
+}
+
+
+def crawl_settings(overrides: dict[str, Any]) -> dict[str, Any]:
+    """Base settings with the caller's overrides applied (dicts such as middlewares are merged)."""
+    merged = dict(BASE_SETTINGS)
+    for key, value in overrides.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = {**merged[key], **value}
+        else:
+            merged[key] = value
+    return merged

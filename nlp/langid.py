@@ -1,0 +1,54 @@
+"""Language identification: Vietnamese (with or without diacritics), English, or another script."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_WORD = re.compile(r"[^\W\d_]+")
+_VI_LETTERS = set("ăâđêôơưĂÂĐÊÔƠƯ")
+_VI_UNACCENTED = frozenset(
+    "cua va nguoi khong duoc nhung trong cac mot la co cho voi tai da dang se nay khi tu den "
+    "theo ve nhu nam ngay tinh huyen xa thanh pho dan nuoc viec cung rat bi ra lam".split()
+)
+_EN = frozenset(
+    "the and of to is in that for on with as was were by it at from are this be has have an "
+    "which said its their not or but after over into more than".split()
+)
+_SCRIPTS = (
+    ("CJK", "zh"), ("HIRAGANA", "ja"), ("KATAKANA", "ja"), ("HANGUL", "ko"), ("CYRILLIC", "ru"),
+    ("THAI", "th"), ("KHMER", "km"), ("LAO", "lo"), ("ARABIC", "ar"),
+)
+
+
+def _has_vi_mark(word: str) -> bool:
+    if any(ch in _VI_LETTERS for ch in word):
+        return True
+    return any(unicodedata.combining(c) for c in unicodedata.normalize("NFD", word))
+
+
+def detect_language(text: str) -> str:
+    """ISO 639-1 code of the text's language: 'vi', 'en', another script's code, or 'und'."""
+    sample = text[:4000]
+    words = _WORD.findall(sample)
+    if not words:
+        return "und"
+    letters = [ch for w in words[:400] for ch in w[:1]]
+    for marker, code in _SCRIPTS:
+        hits = sum(1 for ch in letters if marker in unicodedata.name(ch, ""))
+        if hits > len(letters) / 3:
+            return code
+    lower = [w.lower() for w in words]
+    marked = sum(1 for w in lower if _has_vi_mark(w))
+    vi_plain = sum(1 for w in lower if w in _VI_UNACCENTED)
+    en = sum(1 for w in lower if w in _EN)
+    n = len(lower)
+    if marked / n > 0.15:
+        return "vi"
+    if en / n > 0.08 and en >= vi_plain:
+        return "en"
+    if vi_plain / n > 0.08:
+        return "vi"
+    if marked / n > 0.05:
+        return "vi"
+    return "en" if en else "und"

@@ -1,0 +1,56 @@
+"""Text normalisation at the edge: NFC, one tone-mark convention, diacritic folding."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Tone placement in open syllables "oa", "oe", "uy": the press mostly writes hòa, khỏe, thủy (mark
+# on the first vowel); the 1980s school rule writes hoà, khoẻ, thuỷ. Both arrive; we store the first.
+_TONES = "\u0300\u0301\u0303\u0309\u0323"  # grave, acute, tilde, hook, dot below
+_SECOND_VOWEL_TONE = re.compile(
+    r"(?<![qQ])([oO][aAeE]|[uU][yY])([" + _TONES + r"])(?![^\W\d_])"
+)
+_SPACE = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+_CONTROL = re.compile(r"[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\ufeff\u200c\u200d\u2060]")
+
+
+def nfc(text: str) -> str:
+    """Return the text in Unicode NFC."""
+    return unicodedata.normalize("NFC", text)
+
+
+def normalise_tone_marks(text: str) -> str:
+    """Write hoà, khoẻ, thuỷ as hòa, khỏe, thủy (tone on the first vowel of an open syllable); NFC."""
+    decomposed = unicodedata.normalize("NFD", text)
+
+    def _move(match: re.Match[str]) -> str:
+        pair, tone = match.group(1), match.group(2)
+        return pair[0] + tone + pair[1]
+
+    return unicodedata.normalize("NFC", _SECOND_VOWEL_TONE.sub(_move, decomposed))
+
+
+def clean_text(text: str) -> str:
+    """NFC, one tone convention, no control characters, single spaces, at most one blank line."""
+    text = normalise_tone_marks(text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = _CONTROL.sub("", text)
+    lines = [_SPACE.sub(" ", line).strip() for line in text.split("\n")]
+    out: list[str] = []
+    for line in lines:
+        if line or (out and out[-1]):
+            out.append(line)
+    return "\n".join(out).strip()
+
+
+def fold_char(ch: str) -> str:
+    """One character without diacritics, lower-cased; the result is always one character."""
+    if ch in "đĐ":
+        return "d"
+    base = unicodedata.normalize("NFD", ch)[0].lower()
+    return base if len(base) == 1 else ch
+
+
+def fold(text: str) -> str:
+    """Lower-case, diacritic-free text of exactly the same length as its NFC input."""
+    return "".join(fold_char(ch) for ch in text)

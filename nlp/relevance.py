@@ -1,0 +1,220 @@
+"""Relevance to the monitored region from a gazetteer: focus, mention or none, with the places found."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from nlp.normalise import fold
+
+FOCUS = "focus"
+MENTION = "mention"
+NONE = "none"
+_LEAD_CHARS = 400
+
+
+@dataclass(frozen=True)
+class GazetteerEntry:
+    """One place, body or landmark of the region, with every spelling that names it."""
+
+    id: str
+    kind: str
+    names: tuple[str, ...]
+    weight: float = 1.0
+    ambiguous: bool = False
+    conflicts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """Phrases in which a name is not the region (a common noun, a ship, a person)."""
+
+    applies_to: frozenset[str]
+    reason: str
+    patterns: tuple[str, ...]
+
+
+@dataclass
+class Gazetteer:
+    """Compiled gazetteer: one regex over the folded spellings of every entry."""
+
+    entries: list[GazetteerEntry]
+    exclusions: list[Exclusion]
+    admin_words: tuple[str, ...]
+    person_name_prefixes: frozenset[str]
+    region_name: str = ""
+    _by_spelling: dict[str, GazetteerEntry] = field(default_factory=dict, repr=False)
+    _pattern: re.Pattern[str] | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Gazetteer:
+        """Build from the parsed gazetteer YAML (config/gazetteer.yaml)."""
+        entries = [
+            GazetteerEntry(
+                id=str(e["id"]),
+                kind=str(e.get("kind", "place")),
+                names=tuple(str(n) for n in e["names"]),
+                weight=float(e.get("weight", 1.0)),
+                ambiguous=bool(e.get("ambiguous", False)),
+                conflicts=tuple(str(c) for c in e.get("conflicts", ())),
+            )
+            for e in data.get("entries", [])
+        ]
+        exclusions = [
+            Exclusion(frozenset(x["applies_to"]), str(x["reason"]), tuple(x["patterns"]))
+            for x in data.get("exclusions", [])
+        ]
+        region = data.get("region", {}) or {}
+        gaz = cls(
+            entries=entries,
+            exclusions=exclusions,
+            admin_words=tuple(fold(w) for w in data.get("admin_words", [])),
+            person_name_prefixes=frozenset(fold(w) for w in data.get("person_name_prefixes", [])),
+            region_name=str(region.get("name", "")),
+        )
+        gaz._compile()
+        return gaz
+
+    def _compile(self) -> None:
+        for entry in self.entries:
+            for name in entry.names:
+                self._by_spelling.setdefault(_fold_name(name), entry)
+        spellings = sorted(self._by_spelling, key=len, reverse=True)
+        alternation = "|".join(re.escape(s).replace(r"\ ", r"\s+") for s in spellings)
+        self._pattern = re.compile(r"(?<![\w])(" + alternation + r")(?![\w])")
+
+    def entry_for(self, folded_match: str) -> GazetteerEntry:
+        """The entry a folded matched spelling belongs to."""
+        return self._by_spelling[re.sub(r"\s+", " ", folded_match)]
+
+
+def _fold_name(name: str) -> str:
+    return re.sub(r"\s+", " ", fold(name).replace("–", "-")).strip()
+
+
+@dataclass(frozen=True)
+class PlaceMatch:
+    """One accepted occurrence of a gazetteer name."""
+
+    entry_id: str
+    name: str
+    start: int
+    in_title: bool
+
+
+@dataclass(frozen=True)
+class RelevanceResult:
+    """Relevance tier, a score in [0, 1], the names found and why occurrences were dropped."""
+
+    tier: str
+    score: float
+    places: list[str]
+    matches: list[PlaceMatch]
+    dropped: list[str]
+
+    @property
+    def has_signal(self) -> bool:
+        """True when any gazetteer name was seen at all, accepted or not."""
+        return bool(self.matches or self.dropped)
+
+
+def _word_before(folded: str, start: int) -> str:
+    m = re.search(r"([\w.]+)\s*$", folded[:start])
+    return m.group(1) if m else ""
+
+
+def _original_word_before(text: str, start: int) -> str:
+    m = re.search(r"(\w+)\s*$", text[:start])
+    return m.group(1) if m else ""
+
+
+def _excluded(gaz: Gazetteer, entry: GazetteerEntry, full: str, folded: str, start: int, end: int
+              ) -> str | None:
+    name = full[start:end]
+    window_before = folded[max(0, start - 30):start]
+    window_after = folded[end:end + 20]
+    for exclusion in gaz.exclusions:
+        if entry.id not in exclusion.applies_to:
+            continue
+        for pattern in exclusion.patterns:
+            before, _, after = fold(pattern).partition("{name}")
+            if before and not re.search(re.escape(before.strip()) + r"\s+$", window_before):
+                continue
+            if after and not re.match(r"\s+" + re.escape(after.strip()) + r"(?!\w)", window_after):
+                continue
+            if before or after:
+                return f"'{name}': {exclusion.reason}"
+    return None
+
+
+def assess(title: str, text: str, gazetteer: Gazetteer) -> RelevanceResult:
+    """Decide how central the region is to a piece (title and body, NFC)."""
+    full = f"{title}\n{text}"
+    folded = fold(full)
+    title_end = len(title)
+    assert gazetteer._pattern is not None
+    has_upper = any(ch.isupper() for ch in full)
+    admin = set(gazetteer.admin_words)
+
+    candidates: list[tuple[GazetteerEntry, int, int]] = []
+    for m in gazetteer._pattern.finditer(folded):
+        candidates.append((gazetteer.entry_for(m.group(1)), m.start(1), m.end(1)))
+
+    dropped: list[str] = []
+    provisional: list[tuple[GazetteerEntry, int, int, bool]] = []
+    for entry, start, end in candidates:
+        original = full[start:end]
+        reason = _excluded(gazetteer, entry, full, folded, start, end)
+        prev_word = _word_before(folded, start)
+        has_admin = prev_word in admin
+        if reason is None and entry.kind == "province":
+            prev_original = _original_word_before(full, start)
+            if prev_original[:1].isupper() and fold(prev_original) in gazetteer.person_name_prefixes:
+                reason = f"'{original}': tên người / a person's name ({prev_original} {original})"
+        if reason is None and has_upper and not any(ch.isupper() for ch in original) and not has_admin:
+            reason = f"'{original}': viết thường, danh từ chung / lower case, a common noun"
+        if reason:
+            dropped.append(reason)
+            continue
+        provisional.append((entry, start, end, has_admin))
+
+    anchored = any(not e.ambiguous for e, *_ in provisional)
+    matches: list[PlaceMatch] = []
+    for entry, start, end, has_admin in provisional:
+        if entry.ambiguous:
+            conflict = next((c for c in entry.conflicts if _fold_name(c) in folded), None)
+            if conflict and not anchored:
+                dropped.append(f"'{full[start:end]}': trùng tên địa danh khác / also a place in {conflict}")
+                continue
+            if not (has_admin or anchored):
+                dropped.append(f"'{full[start:end]}': tên dễ nhầm, thiếu ngữ cảnh / ambiguous, no context")
+                continue
+        matches.append(PlaceMatch(entry.id, full[start:end], start, start < title_end))
+
+    return _tier(matches, dropped, title_end, len(full), gazetteer)
+
+
+def _tier(matches: list[PlaceMatch], dropped: list[str], title_end: int, length: int,
+          gazetteer: Gazetteer) -> RelevanceResult:
+    weights = {e.id: e.weight for e in gazetteer.entries}
+    in_title = any(m.in_title for m in matches)
+    in_lead = [m for m in matches if title_end <= m.start < title_end + _LEAD_CHARS]
+    body = [m for m in matches if not m.in_title]
+    words = max(1, length // 6)
+    density = 1000.0 * len(body) / words  # matches per 1,000 words
+    raw = sum(weights.get(m.entry_id, 0.5) * (3.0 if m.in_title else 1.5 if m in in_lead else 1.0)
+              for m in matches)
+    score = round(1.0 - math.exp(-raw / 4.0), 4)
+    if not matches:
+        tier = NONE
+    elif in_title or (in_lead and len(matches) >= 2) or len(body) >= 4 or density >= 8.0:
+        tier = FOCUS
+    else:
+        tier = MENTION
+    places: list[str] = []
+    for m in matches:
+        if m.name not in places:
+            places.append(m.name)
+    return RelevanceResult(tier=tier, score=score, places=places, matches=matches, dropped=dropped)

@@ -1,0 +1,74 @@
+"""Training the topic, sentiment and distortion classifiers from labeled examples."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from nlp.corpus import SENTIMENTS, TOPICS, Example, file_sha256, split_of
+from nlp.evaluate import classification_metrics
+from nlp.features import prepare, text_classifier
+from nlp.models import ModelBundle
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[str], None]
+
+
+class TrainingError(ValueError):
+    """Not enough labeled data to train a task."""
+
+
+def _fit(task: str, pairs: list[tuple[str, str]], c: float) -> Any:
+    labels = Counter(label for _, label in pairs)
+    if len(labels) < 2:
+        raise TrainingError(f"{task}: cần ít nhất 2 nhãn / needs at least two labels, got {dict(labels)}")
+    model = text_classifier(c=c)
+    model.fit([t for t, _ in pairs], [lab for _, lab in pairs])
+    return model
+
+
+def _pairs(examples: Sequence[Example], task: str) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    for ex in examples:
+        label: str | None
+        if task == "distortion":
+            label = None if ex.distorted is None else ("distorted" if ex.distorted else "ok")
+        else:
+            label = getattr(ex, task)
+        if label is not None:
+            out.append((prepare(ex.title, ex.text), label))
+    return out
+
+
+def train_bundle(examples: Sequence[Example], sources: Sequence[Path] = (),
+                 extra_sources: Sequence[dict[str, Any]] = (), version: str | None = None,
+                 progress: Progress | None = None) -> ModelBundle:
+    """Fit all three tasks on the 'train' split; measure on the held-out 'test' split."""
+    say = progress or (lambda msg: logger.info("%s", msg))
+    train = [ex for ex in examples if split_of(ex.id) == "train"]
+    test = [ex for ex in examples if split_of(ex.id) == "test"]
+    metrics: dict[str, Any] = {}
+    fitted: dict[str, Any] = {}
+    labels = {"topic": TOPICS, "sentiment": SENTIMENTS, "distortion": ("ok", "distorted")}
+    for task, c in (("topic", 8.0), ("sentiment", 4.0), ("distortion", 4.0)):
+        say(f"huấn luyện / training {task} on {len(_pairs(train, task))} examples")
+        fitted[task] = _fit(task, _pairs(train, task), c)
+        held = _pairs(test, task)
+        if held:
+            predicted = [str(p) for p in fitted[task].predict([t for t, _ in held])]
+            metrics[task] = classification_metrics([lab for _, lab in held], predicted, labels[task])
+    stamp = datetime.now(UTC)
+    card: dict[str, Any] = {
+        "version": version or stamp.strftime("seed-%Y%m%d%H%M%S"),
+        "created_at": stamp.isoformat(timespec="seconds"),
+        "model": "TF-IDF (syllable 1-2-grams + folded char 2-4-grams) + logistic regression",
+        "data": [{"path": p.name, "sha256": file_sha256(p)} for p in sources] + list(extra_sources),
+        "examples": {"train": len(train), "test": len(test)},
+        "metrics_heldout": metrics,
+    }
+    return ModelBundle(fitted["topic"], fitted["sentiment"], fitted["distortion"], card)

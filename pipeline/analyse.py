@@ -1,0 +1,82 @@
+"""Analyse stage: batches of new articles → Analysis rows, review cases for flagged ones."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from nlp.analyse import AnalysisResult, Analyser, Document
+from store import repo
+from store.db import session_scope
+from store.models import Article
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class AnalyseReport:
+    """How many articles were analysed, flagged and failed."""
+
+    analysed: int = 0
+    flagged: int = 0
+    cases_opened: int = 0
+    failed: int = 0
+
+
+def document_of(article: Article) -> Document:
+    """The NLP input for a stored article."""
+    source = article.source
+    return Document(id=str(article.id), title=article.title, text=article.text, lang=article.lang,
+                    url=article.canonical_url, source=article.source_id,
+                    source_kind=source.kind if source else None,
+                    source_prior=float(source.prior) if source else 0.0)
+
+
+def analysis_values(result: AnalysisResult) -> dict[str, Any]:
+    """The Analysis columns for a result."""
+    data = asdict(result)
+    data.pop("id")
+    data.pop("errors")
+    return data
+
+
+def _analyse_batch(analyser: Analyser, articles: list[Article]) -> list[AnalysisResult | Exception]:
+    try:
+        return list(analyser.analyse_many([document_of(a) for a in articles]))
+    except Exception:  # noqa: BLE001 - fall back to one by one to find the article at fault
+        logger.warning("batch analysis failed; retrying one by one", exc_info=True)
+    out: list[AnalysisResult | Exception] = []
+    for article in articles:
+        try:
+            out.append(analyser.analyse(document_of(article)))
+        except Exception as exc:  # noqa: BLE001 - recorded on the article, the batch goes on
+            out.append(exc)
+    return out
+
+
+def analyse_pending(engine: Engine, analyser: Analyser, batch_size: int = 50, limit: int | None = None,
+                    progress: Callable[[AnalyseReport], None] | None = None) -> AnalyseReport:
+    """Analyse waiting articles in batches, each batch one transaction (restartable at any point)."""
+    report = AnalyseReport()
+    while limit is None or report.analysed + report.failed < limit:
+        size = batch_size if limit is None else min(batch_size, limit - report.analysed - report.failed)
+        with session_scope(engine) as session:
+            articles = repo.articles_to_analyse(session, size)
+            if not articles:
+                break
+            for article, result in zip(articles, _analyse_batch(analyser, articles), strict=True):
+                if isinstance(result, Exception):
+                    repo.mark_failed(session, article, f"{type(result).__name__}: {result}")
+                    report.failed += 1
+                    continue
+                analysis, case = repo.save_analysis(session, article, analysis_values(result))
+                report.analysed += 1
+                report.flagged += int(analysis.flagged)
+                report.cases_opened += int(case is not None and case.analysis_id == analysis.id)
+        if progress is not None:
+            progress(report)
+    return report

@@ -1,0 +1,492 @@
+"""hdmonitor command line. Vietnamese first, English second; errors are one line, never a traceback."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+from zoneinfo import ZoneInfo
+
+from rich.console import Console
+from rich.table import Table
+
+from config.settings import Settings, SettingsError, load_settings
+
+logger = logging.getLogger("hdmonitor")
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+DEMO_PORT = 8765
+
+
+class CliError(Exception):
+    """A problem the user can fix; printed as one line."""
+
+    def __init__(self, message: str, code: int = 1) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+# ---------------------------------------------------------------------------------------- helpers
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return load_settings(args.config, database_url=args.database)
+
+
+def _engine(settings: Settings, migrate: bool = True) -> Any:
+    from store.db import make_engine
+    from store.migrate import current_revision, head_revision, upgrade
+
+    engine = make_engine(settings.database_url)
+    if migrate:
+        upgrade(engine)
+    elif current_revision(engine) != head_revision(engine):
+        raise CliError("CSDL chưa được khởi tạo, chạy 'hdmonitor init' / database not initialised: "
+                       "run 'hdmonitor init'")
+    return engine
+
+
+def _local(value: datetime | None, tz: str) -> str:
+    return value.astimezone(ZoneInfo(tz)).strftime("%d/%m/%Y %H:%M") if value else "—"
+
+
+def _sources(settings: Settings, path: str | None) -> list[Any]:
+    from config.sources import load_sources
+
+    file = Path(path) if path else settings.config_file("sources.yaml")
+    if path and not file.exists():
+        raise CliError(f"không tìm thấy tệp / file not found: {path}")
+    return load_sources(file)
+
+
+def _open_out(path: str) -> IO[str]:
+    if path == "-":
+        return sys.stdout
+    target = Path(path)
+    if target.parent and not target.parent.exists():
+        raise CliError(f"thư mục không tồn tại / directory not found: {target.parent}")
+    return (target.with_name(target.name + ".tmp")).open("w", encoding="utf-8", newline="")
+
+
+def _close_out(handle: IO[str], path: str) -> None:
+    if handle is sys.stdout:
+        handle.flush()
+        return
+    handle.close()
+    Path(path + ".tmp").replace(path)
+
+
+def _read_lines(path: str) -> Iterator[tuple[int, str]]:
+    if path == "-":
+        stream: IO[str] = sys.stdin
+    else:
+        file = Path(path)
+        if not file.is_file():
+            raise CliError(f"không tìm thấy tệp / file not found: {path}")
+        stream = file.open(encoding="utf-8")
+    try:
+        for number, line in enumerate(stream, 1):
+            yield number, line
+    except UnicodeDecodeError as exc:
+        raise CliError(f"{path}: không phải UTF-8 / not UTF-8: {exc.reason} at byte {exc.start}") from exc
+    finally:
+        if stream is not sys.stdin:
+            stream.close()
+
+
+# ------------------------------------------------------------------------------------- commands
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from store import repo
+    from store.db import session_scope
+    from store.migrate import current_revision
+
+    settings = _settings(args)
+    sources = _sources(settings, None)
+    engine = _engine(settings)
+    with session_scope(engine) as session:
+        repo.upsert_sources(session, [s.model_dump(mode="json") for s in sources])
+    console.print(f"CSDL sẵn sàng / database ready: {settings.database_url} "
+                  f"(revision {current_revision(engine)}); {len(sources)} nguồn / sources "
+                  f"({sum(s.enabled for s in sources)} đang bật / enabled)")
+    return 0
+
+
+def _crawl_and_show(settings: Settings, engine: Any, sources: list[dict[str, Any]]) -> Any:
+    from pipeline.collect import CollectError, crawl
+
+    with console.status("Đang thu thập / collecting…") as status:
+        def progress(rows: list[dict[str, Any]]) -> None:
+            fetched = sum(r["fetched"] for r in rows)
+            new = sum(r["new"] for r in rows)
+            status.update(f"Đang thu thập / collecting… {fetched} trang, {new} bài mới / pages, new")
+
+        try:
+            return crawl(settings, engine, sources, progress)
+        except CollectError as exc:
+            raise CliError(str(exc)) from exc
+
+
+def _analyse_and_show(settings: Settings, engine: Any, limit: int | None = None) -> Any:
+    from pipeline.analyse import analyse_pending
+    from pipeline.resources import build_analyser
+
+    with console.status("Đang nạp mô hình / loading models…") as status:
+        analyser = build_analyser(settings)
+        status.update("Đang phân tích / analysing…")
+        return analyse_pending(
+            engine, analyser, settings.analyse_batch_size, limit,
+            lambda r: status.update(f"Đang phân tích / analysing… {r.analysed} xong, {r.flagged} gắn cờ"),
+        )
+
+
+def _summary_table(engine: Any, report: Any, title: str) -> Table:
+    from store import repo
+    from store.db import session_scope
+    from store.models import Article
+
+    table = Table(title=title)
+    for col in ("Nguồn / source", "Tải / fetched", "Mới / new", "Trùng / duplicates",
+                "Lỗi / errors", "Liên quan / relevant", "Gắn cờ / flagged"):
+        table.add_column(col, justify="left" if col.startswith("Nguồn") else "right")
+    totals = [0] * 6
+    with session_scope(engine) as session:
+        for row in report.rows:
+            counts = repo.relevance_counts(session, row["source_id"], run_id=report.run_id)
+            values = [row["fetched"], row["new"], row["duplicates"], row["errors"], counts["relevant"],
+                      counts["flagged"]]
+            totals = [a + b for a, b in zip(totals, values, strict=True)]
+            table.add_row(row["source_id"], *map(str, values))
+        table.add_row("Tổng / total", *map(str, totals), style="bold")
+        stored = session.query(Article).count()
+    table.caption = f"Trong CSDL / stored in total: {stored} bài / articles"
+    return table
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from pipeline.demo.server import DemoWeb
+    from store import repo
+    from store.db import session_scope
+
+    settings = _settings(args)
+    scrapy = dict(settings.scrapy)
+    scrapy.update({"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False})
+    settings = settings.model_copy(update={"allow_private_hosts": True, "scrapy": scrapy})
+    engine = _engine(settings)
+    try:
+        web = DemoWeb(port=args.port)
+    except OSError as exc:
+        raise CliError(f"cổng {args.port} đang bận / port {args.port} is busy ({exc.strerror}); "
+                       "dùng --port / use --port (bài mẫu sẽ có URL khác / demo URLs will differ)") from exc
+    with web:
+        console.print(f"Trang mẫu / demo sites: {web.base_url}/ ({', '.join(web.sites)})")
+        sources = [site.source_config(web.base_url) for site in web.sites.values()]
+        report = _crawl_and_show(settings, engine, sources)
+    analysed = _analyse_and_show(settings, engine)
+    console.print(_summary_table(engine, report, "hdmonitor demo — thu thập + phân tích / collect + analyse"))
+    with session_scope(engine) as session:
+        open_cases = len(repo.flagged_cases(session, "open", limit=10_000))
+    console.print(f"Phân tích / analysed: {analysed.analysed}, gắn cờ / flagged: {analysed.flagged}, "
+                  f"lỗi / failed: {analysed.failed}; hồ sơ chờ duyệt / open review cases: {open_cases}")
+    location = settings.sqlite_path.resolve() if settings.sqlite_path else settings.database_url
+    console.print(f"CSDL / database: {location}")
+    console.print(f"Nhật ký thu thập / crawl log: {report.log_path}")
+    console.print("Tiếp theo / next: 'make serve' rồi mở / then open http://127.0.0.1:8000/")
+    return 0 if report.status == "ok" else 1
+
+
+def cmd_crawl(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    sources = [s for s in _sources(settings, args.sources) if s.enabled]
+    if args.source:
+        sources = [s for s in sources if s.id == args.source]
+        if not sources:
+            raise CliError(f"không có nguồn đang bật với id / no enabled source with id '{args.source}'")
+    engine = _engine(settings)
+    report = _crawl_and_show(settings, engine, [s.model_dump(mode="json") for s in sources])
+    console.print(_summary_table(engine, report, f"crawl {report.run_id}"))
+    if report.status != "ok":
+        err_console.print(f"lỗi / error: thu thập {report.status}, xem / see {report.log_path}")
+        return 1
+    return 0
+
+
+def cmd_analyse(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    engine = _engine(settings, migrate=False)
+    report = _analyse_and_show(settings, engine, args.limit)
+    console.print(f"Phân tích / analysed: {report.analysed}, gắn cờ / flagged: {report.flagged}, "
+                  f"hồ sơ mới / cases opened: {report.cases_opened}, lỗi / failed: {report.failed}")
+    return 0
+
+
+def _classify_inputs(path: str) -> list[Any]:
+    from nlp.analyse import Document
+    from nlp.normalise import clean_text
+
+    docs: list[Document] = []
+    for number, line in _read_lines(path):
+        if not line.strip():
+            continue
+        where = f"{path}:{number}"
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise CliError(f"{where}: dòng không phải JSON / not a JSON line: {exc.msg}") from exc
+        if not isinstance(row, dict):
+            raise CliError(f"{where}: cần một đối tượng JSON / expected a JSON object")
+        if "id" not in row or not isinstance(row.get("text", ""), str) or not (row.get("text") or row.get("title")):
+            raise CliError(f"{where}: cần 'id' và 'title'/'text' / needs 'id' and 'title' or 'text'")
+        kind = row.get("source_kind")
+        if kind is not None and kind not in ("domestic", "foreign", "overseas_vietnamese", "blog"):
+            raise CliError(f"{where}: source_kind không hợp lệ / invalid source_kind {kind!r}")
+        docs.append(Document(
+            id=str(row["id"]), title=clean_text(str(row.get("title") or "")),
+            text=clean_text(str(row.get("text") or "")), lang=row.get("lang"), url=row.get("url"),
+            source=row.get("source"), source_kind=kind, source_prior=float(row.get("source_prior") or 0.0),
+        ))
+    return docs
+
+
+def cmd_classify(args: argparse.Namespace) -> int:
+    from pipeline.resources import build_analyser
+
+    settings = _settings(args)
+    docs = _classify_inputs(args.input)
+    analyser = build_analyser(settings)
+    out = _open_out(args.output)
+    try:
+        for start in range(0, len(docs), 64):
+            for result in analyser.analyse_many(docs[start:start + 64]):
+                out.write(json.dumps(result.contract(), ensure_ascii=False) + "\n")
+    except BaseException:
+        if out is not sys.stdout:
+            out.close()
+            Path(args.output + ".tmp").unlink(missing_ok=True)
+        raise
+    _close_out(out, args.output)
+    if args.output != "-":
+        err_console.print(f"{len(docs)} dòng / lines → {args.output}")
+    return 0
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from nlp.corpus import CorpusError, load, seed_files
+    from nlp.train import TrainingError, train_bundle
+
+    files = [] if args.no_seed else seed_files()
+    for path in args.data or []:
+        if not Path(path).is_file():
+            raise CliError(f"không tìm thấy tệp / file not found: {path}")
+        files.append(Path(path))
+    try:
+        examples = load(files)
+        bundle = train_bundle(examples, files, progress=lambda m: err_console.print(m))
+    except (CorpusError, TrainingError) as exc:
+        raise CliError(str(exc)) from exc
+    out = Path(args.out) if args.out else Path("var") / "models" / bundle.version
+    bundle.save(out)
+    sys.stdout.write(json.dumps({
+        "out": str(out), "version": bundle.version,
+        "metrics_heldout": {k: {"accuracy": v["accuracy"], "macro_f1": v["macro_f1"]}
+                            for k, v in bundle.card["metrics_heldout"].items()},
+    }, ensure_ascii=False) + "\n")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from pipeline.evaluation import EvaluationError, evaluate_named
+
+    settings = _settings(args)
+    try:
+        result = evaluate_named(settings, args.data)
+    except EvaluationError as exc:
+        raise CliError(str(exc)) from exc
+    sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from pipeline import export
+    from store.db import session_scope
+
+    since = None
+    if args.since:
+        try:
+            since = datetime.fromisoformat(args.since)
+        except ValueError as exc:
+            raise CliError(f"ngày không hợp lệ / invalid date {args.since!r} (YYYY-MM-DD)") from exc
+        since = since if since.tzinfo else since.replace(tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+        since = since.astimezone(UTC)
+    settings = _settings(args)
+    engine = _engine(settings, migrate=False)
+    with session_scope(engine) as session:
+        rows = export.records(session, since, args.flagged)
+        if args.format == "xlsx":
+            if args.output == "-":
+                raise CliError("xlsx cần một tệp / xlsx needs an output file")
+            tmp = Path(args.output + ".tmp")
+            count = export.write(rows, "xlsx", tmp)
+            tmp.replace(args.output)
+        else:
+            out = _open_out(args.output)
+            count = export.write(rows, args.format, out)
+            _close_out(out, args.output)
+    err_console.print(f"{count} bài / articles → {args.output}")
+    return 0
+
+
+def cmd_sources(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    sources = _sources(settings, args.sources)
+    table = Table(title="Nguồn / sources")
+    for col in ("id", "tên / name", "loại / kind", "ngữ / lang", "bật / on", "phút / min", "prior",
+                "feeds", "sitemaps", "listings"):
+        table.add_column(col)
+    for s in sources:
+        table.add_row(s.id, s.name, s.kind.value, s.lang, "✓" if s.enabled else "—",
+                      str(s.interval_minutes), f"{s.prior:+.1f}", str(len(s.feeds)), str(len(s.sitemaps)),
+                      str(len(s.listings)))
+    console.print(table)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from review.app import create_app
+
+    settings = _settings(args)
+    _engine(settings)
+    console.print(f"Mở / open http://{args.host}:{args.port}/  (Ctrl+C để dừng / to stop)")
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="warning")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from sqlalchemy import func, select
+
+    from store.db import session_scope
+    from store.migrate import current_revision
+    from store.models import Article, CrawlRun, ReviewCase
+
+    settings = _settings(args)
+    engine = _engine(settings, migrate=False)
+    with session_scope(engine) as session:
+        by_status = dict(session.execute(select(Article.status, func.count()).group_by(Article.status)).all())
+        cases = dict(session.execute(select(ReviewCase.status, func.count()).group_by(ReviewCase.status)).all())
+        last = session.scalar(select(func.max(CrawlRun.finished_at)))
+    console.print(f"CSDL / database: {settings.database_url} (revision {current_revision(engine)})")
+    console.print(f"Bài / articles: {sum(by_status.values())} " + json.dumps(by_status))
+    console.print(f"Hồ sơ / review cases: {json.dumps(cases)}")
+    console.print(f"Lần thu thập cuối / last crawl: {_local(last, settings.timezone)} ({settings.timezone})")
+    return 0
+
+
+# --------------------------------------------------------------------------------------- parser
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (also used by the test that keeps the README honest)."""
+    parser = argparse.ArgumentParser(
+        prog="hdmonitor",
+        description="Theo dõi báo chí về Hải Dương / media monitoring for Hải Dương",
+    )
+    parser.add_argument("--database", metavar="URL", help="địa chỉ CSDL / database URL (env HDM_DATABASE_URL)")
+    parser.add_argument("--config", metavar="DIR", help="thư mục cấu hình / config directory (env HDM_CONFIG_DIR)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="ghi nhật ký chi tiết / verbose logging")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser("init", help="tạo hoặc nâng cấp CSDL, nạp nguồn / create or upgrade the database")
+    p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("demo", help="chạy thử với các trang mẫu ngoại tuyến / run the offline demo")
+    p.add_argument("--port", type=int, default=DEMO_PORT, help=f"cổng trang mẫu / demo port ({DEMO_PORT})")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("crawl", help="thu thập một lần / collect once")
+    p.add_argument("--once", action="store_true", default=True, help="một lần rồi dừng (mặc định) / once")
+    p.add_argument("--source", metavar="ID", help="chỉ một nguồn / one source only")
+    p.add_argument("--sources", metavar="FILE", help="tệp nguồn khác / another sources file")
+    p.set_defaults(func=cmd_crawl)
+
+    p = sub.add_parser("analyse", help="phân tích bài mới / analyse new articles")
+    p.add_argument("--limit", type=int, metavar="N", help="tối đa N bài / at most N articles")
+    p.set_defaults(func=cmd_analyse)
+
+    p = sub.add_parser("classify", help="phân loại JSONL / classify JSONL lines")
+    p.add_argument("--input", required=True, metavar="FILE", help="JSONL vào, '-' = stdin")
+    p.add_argument("--output", required=True, metavar="FILE", help="JSONL ra, '-' = stdout")
+    p.set_defaults(func=cmd_classify)
+
+    p = sub.add_parser("train", help="huấn luyện mô hình / train the models")
+    p.add_argument("--data", nargs="*", metavar="PATH", help="thêm tệp JSONL có nhãn / extra labeled JSONL")
+    p.add_argument("--out", metavar="DIR", help="thư mục ghi mô hình / output directory")
+    p.add_argument("--no-seed", action="store_true", help="không dùng kho mẫu / without the seed corpus")
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("eval", help="đánh giá mô hình / evaluate on labeled data (JSON metrics)")
+    p.add_argument("--data", required=True, metavar="FILE|NAME", help="JSONL có nhãn hoặc tên: seed-test, demo")
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("export", help="xuất dữ liệu / export articles")
+    p.add_argument("--format", choices=("jsonl", "csv", "xlsx"), default="jsonl")
+    p.add_argument("--since", metavar="DATE", help="từ ngày / since (YYYY-MM-DD, giờ Việt Nam)")
+    p.add_argument("--flagged", action="store_true", help="chỉ bài bị gắn cờ / flagged only")
+    p.add_argument("--output", required=True, metavar="FILE", help="tệp ra, '-' = stdout")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("sources", help="quản lý nguồn / sources")
+    sources_sub = p.add_subparsers(dest="sources_command", metavar="SUBCOMMAND", required=True)
+    q = sources_sub.add_parser("list", help="liệt kê nguồn / list sources")
+    q.add_argument("--sources", metavar="FILE", help="tệp nguồn khác / another sources file")
+    q.set_defaults(func=cmd_sources)
+
+    p = sub.add_parser("serve", help="mở ứng dụng web / start the web app")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("status", help="tình trạng hệ thống / system status")
+    p.set_defaults(func=cmd_status)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `hdmonitor` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    from nlp.corpus import CorpusError
+    from nlp.models import ModelLoadError
+    from store.db import DatabaseError
+
+    try:
+        return int(args.func(args))
+    except CliError as exc:
+        err_console.print(f"lỗi / error: {exc}", markup=False)
+        return exc.code
+    except (SettingsError, DatabaseError, ModelLoadError, CorpusError) as exc:
+        err_console.print(f"lỗi / error: {exc}", markup=False)
+        return 1
+    except KeyboardInterrupt:
+        err_console.print("đã dừng / interrupted")
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the user sees one line; -v shows the traceback
+        logger.debug("unexpected error", exc_info=True)
+        if args.verbose:
+            raise
+        err_console.print(f"lỗi không mong đợi / unexpected error: {type(exc).__name__}: {exc} "
+                          "(chạy lại với -v để xem chi tiết / rerun with -v for details)", markup=False)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,134 @@
+"""Collect: run one Scrapy crawl in a fresh subprocess and read back what it stored."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+
+from config.settings import Settings
+from crawlers.canonical import url_hash
+from store import repo
+from store.db import session_scope
+from store.models import Article
+
+logger = logging.getLogger(__name__)
+
+STORE_PIPELINE = "pipeline.ingest.StoreItems"
+Progress = Callable[[list[dict[str, Any]]], None]
+
+
+class CollectError(RuntimeError):
+    """The crawl could not run at all (the message is for a person)."""
+
+
+@dataclass
+class CrawlReport:
+    """What one crawl did, per source."""
+
+    run_id: str
+    status: str
+    exit_code: int | None
+    rows: list[dict[str, Any]]
+    log_path: Path
+
+
+def known_hashes(engine: Engine) -> set[str]:
+    """Hashes of every stored canonical URL and of every URL an article was announced under."""
+    with session_scope(engine) as session:
+        rows = session.execute(select(Article.url, Article.url_hash)).all()
+    hashes = {h for _, h in rows}
+    hashes.update(url_hash(u) for u, _ in rows)
+    return hashes
+
+
+def _job_settings(settings: Settings, run_id: str, log_path: Path) -> dict[str, Any]:
+    scrapy = dict(settings.scrapy)
+    scrapy.update({
+        "ITEM_PIPELINES": {STORE_PIPELINE: 300},
+        "HDM_DATABASE_URL": settings.database_url,
+        "HDM_RUN_ID": run_id,
+        "HDM_ALLOW_PRIVATE_HOSTS": settings.allow_private_hosts,
+        "LOG_FILE": str(log_path),
+        "LOG_FILE_APPEND": True,
+    })
+    return scrapy
+
+
+def log_dir(settings: Settings) -> Path:
+    """Where crawl logs go: var/logs beside a SQLite file, else var/logs in the working directory."""
+    base = settings.sqlite_path.parent if settings.sqlite_path else Path("var")
+    path = base / "logs"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def crawl(settings: Settings, engine: Engine, sources: list[dict[str, Any]],
+          progress: Progress | None = None) -> CrawlReport:
+    """Crawl the given enabled sources once in a subprocess; counters are read from the database."""
+    if not sources:
+        raise CollectError("không có nguồn nào được bật / no enabled source to crawl")
+    run_id = str(uuid.uuid4())
+    with session_scope(engine) as session:
+        repo.upsert_sources(session, sources)
+        for source in sources:
+            repo.start_crawl_run(session, run_id, source["id"])
+    log_path = log_dir(settings) / f"crawl-{run_id}.log"
+    with tempfile.TemporaryDirectory(prefix="hdm-crawl-") as tmp:
+        known_file = Path(tmp) / "known.txt"
+        known_file.write_text("\n".join(sorted(known_hashes(engine))), encoding="ascii")
+        job_file = Path(tmp) / "job.json"
+        job = {"sources": sources, "known_file": str(known_file),
+               "settings": _job_settings(settings, run_id, log_path)}
+        job_file.write_text(json.dumps(job, ensure_ascii=False, default=str), encoding="utf-8")
+        exit_code, status = _run_subprocess(job_file, settings.crawl_timeout_seconds, engine, run_id,
+                                            progress)
+    message = None if status == "ok" else f"crawl {status} (exit {exit_code}); log: {log_path}"
+    with session_scope(engine) as session:
+        repo.finish_crawl_run(session, run_id, status, message)
+        rows = repo.source_summary(session, run_id)
+    return CrawlReport(run_id, status, exit_code, rows, log_path)
+
+
+def _run_subprocess(job_file: Path, timeout: int, engine: Engine, run_id: str,
+                    progress: Progress | None) -> tuple[int | None, str]:
+    env = dict(os.environ)
+    root = str(Path(__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    process = subprocess.Popen(  # noqa: S603 - fixed interpreter and module
+        [sys.executable, "-m", "crawlers.run", str(job_file)], env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
+    )
+    deadline = time.monotonic() + timeout
+    try:
+        while process.poll() is None:
+            if time.monotonic() > deadline:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+                return None, "timeout"
+            if progress is not None:
+                with session_scope(engine) as session:
+                    progress(repo.source_summary(session, run_id))
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        raise
+    stderr = process.stderr.read().decode("utf-8", "replace") if process.stderr else ""
+    if process.returncode != 0:
+        logger.error("crawl subprocess exited %s: %s", process.returncode, stderr[-2000:])
+        return process.returncode, "failed"
+    return 0, "ok"

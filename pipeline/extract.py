@@ -1,0 +1,112 @@
+"""From fetched bytes to clean article fields: decode, trafilatura, dates, NFC."""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urljoin
+
+import lxml.html
+import trafilatura
+
+from nlp.langid import detect_language
+from nlp.normalise import clean_text, fold
+from pipeline.dates import parse_iso, parse_vietnamese_datetime
+
+logger = logging.getLogger(__name__)
+
+_DATE_META = (
+    "article:published_time", "og:article:published_time", "datePublished", "pubdate",
+    "publishdate", "dc.date.issued", "date",
+)
+_DATE_XPATHS = (
+    "//time/@datetime", "//*[contains(@class,'date') or contains(@class,'time')]/text()",
+)
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """What a page says, cleaned and NFC-normalised."""
+
+    title: str
+    text: str
+    author: str | None
+    published_at: datetime | None
+    lang: str
+    canonical: str | None
+
+
+def decode_html(body: bytes, encoding: str | None) -> str:
+    """Bytes to text with the encoding Scrapy reconciled (header, BOM, meta); UTF-8 otherwise."""
+    for candidate in (encoding, "utf-8"):
+        if not candidate:
+            continue
+        try:
+            codecs.lookup(candidate)
+            return body.decode(candidate)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return body.decode("utf-8", errors="replace")
+
+
+def _page_meta(tree: lxml.html.HtmlElement, base_url: str) -> tuple[str | None, datetime | None]:
+    canonical = None
+    for href in tree.xpath("//link[@rel='canonical']/@href"):
+        absolute = urljoin(base_url, str(href).strip())
+        if absolute.startswith(("http://", "https://")):
+            canonical = absolute
+            break
+    published = None
+    for name in _DATE_META:
+        values = tree.xpath(f"//meta[@property='{name}' or @name='{name}' or @itemprop='{name}']/@content")
+        published = next((d for d in (parse_iso(str(v)) or parse_vietnamese_datetime(str(v))
+                                      for v in values) if d), None)
+        if published:
+            break
+    if published is None:
+        for xpath in _DATE_XPATHS:
+            for value in tree.xpath(xpath)[:5]:
+                published = parse_iso(str(value)) or parse_vietnamese_datetime(str(value))
+                if published:
+                    break
+            if published:
+                break
+    return canonical, published
+
+
+def extract(html: str, url: str) -> Extracted:
+    """Title, text, author, date, language and rel=canonical of an article page."""
+    canonical: str | None = None
+    published: datetime | None = None
+    try:
+        tree = lxml.html.fromstring(html)
+        canonical, published = _page_meta(tree, url)
+    except (lxml.etree.ParserError, ValueError) as exc:
+        logger.debug("cannot parse %s for metadata: %s", url, exc)
+    doc = trafilatura.bare_extraction(
+        html, url=url, with_metadata=True, include_comments=False, include_tables=False,
+        favor_precision=True, deduplicate=False,
+    )
+    title = text = ""
+    author = None
+    if doc is not None:
+        title = clean_text(getattr(doc, "title", None) or "")
+        text = clean_text(getattr(doc, "text", None) or "")
+        author = clean_text(getattr(doc, "author", None) or "") or None
+        if published is None and getattr(doc, "date", None):
+            published = parse_iso(str(doc.date))
+    if text.startswith(title) and title:
+        text = text[len(title):].lstrip()
+    return Extracted(
+        title=title, text=text, author=author, published_at=published,
+        lang=detect_language(f"{title}\n{text}"), canonical=canonical,
+    )
+
+
+def content_hash(title: str, text: str) -> str:
+    """Hash of the folded text, equal for the same article however it was accented or spaced."""
+    key = " ".join(fold(f"{title} {text}").split())
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()

@@ -1,0 +1,1 @@
+"""Analysts' web app (FastAPI + Jinja2, server-rendered) with a JSON API beside it."""

@@ -1,0 +1,199 @@
+"""Typed SQLAlchemy models. Times are stored in UTC; the database is the queue between stages."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored as UTC and always read back timezone-aware (SQLite keeps no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime refused: store times as timezone-aware UTC")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base for every table."""
+
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Source(Base):
+    """A collected outlet, mirrored from config/sources.yaml (the file is the truth)."""
+
+    __tablename__ = "sources"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(32))
+    lang: Mapped[str] = mapped_column(String(8))
+    prior: Mapped[float] = mapped_column(Float, default=0.0)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    config: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    last_success_at: Mapped[datetime | None] = mapped_column(default=None)
+    last_error_at: Mapped[datetime | None] = mapped_column(default=None)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+class Article(Base):
+    """One stored article per canonical URL; the raw page is kept compressed as evidence."""
+
+    __tablename__ = "articles"
+    __table_args__ = (
+        Index("ix_articles_status", "status"),
+        Index("ix_articles_source_published", "source_id", "published_at"),
+        Index("ix_articles_content_hash", "content_hash"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    source_id: Mapped[str] = mapped_column(ForeignKey("sources.id"))
+    url: Mapped[str] = mapped_column(Text)
+    canonical_url: Mapped[str] = mapped_column(Text)
+    url_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(Text, default="")
+    text: Mapped[str] = mapped_column(Text, default="")
+    lang: Mapped[str] = mapped_column(String(8), default="und")
+    author: Mapped[str | None] = mapped_column(String(300), default=None)
+    published_at: Mapped[datetime | None] = mapped_column(default=None)
+    fetched_at: Mapped[datetime] = mapped_column(default=utcnow)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    story_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    http_status: Mapped[int | None] = mapped_column(Integer, default=None)
+    raw_html: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    raw_encoding: Mapped[str] = mapped_column(String(16), default="zlib")
+    status: Mapped[str] = mapped_column(String(16), default="new")
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+    run_id: Mapped[str | None] = mapped_column(String(36), default=None, index=True)
+
+    source: Mapped[Source] = relationship()
+    analyses: Mapped[list[Analysis]] = relationship(
+        back_populates="article", order_by="Analysis.id", cascade="all, delete-orphan"
+    )
+
+
+class Analysis(Base):
+    """What one model version decided about one article; a re-analysis adds a row."""
+
+    __tablename__ = "analyses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), index=True)
+    model_version: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    lang: Mapped[str] = mapped_column(String(8))
+    relevance: Mapped[str] = mapped_column(String(16), index=True)
+    relevance_score: Mapped[float] = mapped_column(Float)
+    topic: Mapped[str] = mapped_column(String(32))
+    topic_scores: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    sentiment: Mapped[str] = mapped_column(String(16))
+    sentiment_score: Mapped[float] = mapped_column(Float)
+    risk: Mapped[float] = mapped_column(Float)
+    flagged: Mapped[bool] = mapped_column(Boolean, index=True)
+    reasons: Mapped[list[Any]] = mapped_column(default=list)
+    places: Mapped[list[Any]] = mapped_column(default=list)
+    entities: Mapped[list[Any]] = mapped_column(default=list)
+    risk_components: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    article: Mapped[Article] = relationship(back_populates="analyses")
+
+
+class ReviewCase(Base):
+    """A flagged article waiting for, or carrying, a human decision."""
+
+    __tablename__ = "review_cases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), unique=True)
+    analysis_id: Mapped[int] = mapped_column(ForeignKey("analyses.id"))
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    opened_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(default=None)
+    assignee: Mapped[str | None] = mapped_column(String(100), default=None)
+
+    article: Mapped[Article] = relationship()
+    analysis: Mapped[Analysis] = relationship()
+
+
+class AuditEvent(Base):
+    """Who did what, when and why: every automated flag and every human decision."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(64))
+    object_type: Mapped[str] = mapped_column(String(32))
+    object_id: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class CrawlRun(Base):
+    """One source's share of one crawl: counters updated in the same transaction as each insert."""
+
+    __tablename__ = "crawl_runs"
+    __table_args__ = (Index("ix_crawl_runs_run_source", "run_id", "source_id", unique=True),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(String(36))
+    source_id: Mapped[str] = mapped_column(ForeignKey("sources.id"))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(default=None)
+    status: Mapped[str] = mapped_column(String(16), default="running")
+    fetched: Mapped[int] = mapped_column(Integer, default=0)
+    new: Mapped[int] = mapped_column(Integer, default=0)
+    duplicates: Mapped[int] = mapped_column(Integer, default=0)
+    errors: Mapped[int] = mapped_column(Integer, default=0)
+    message: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+class Quarantine(Base):
+    """Something fetched that could not become an article, kept with the reason."""
+
+    __tablename__ = "quarantine"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    run_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    source_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    url: Mapped[str] = mapped_column(Text)
+    http_status: Mapped[int | None] = mapped_column(Integer, default=None)
+    reason: Mapped[str] = mapped_column(Text)

@@ -1,0 +1,245 @@
+"""Repository functions: they take the session first and never commit (the caller's unit of work does)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, selectinload
+
+from store.models import (
+    Analysis,
+    Article,
+    AuditEvent,
+    CrawlRun,
+    Quarantine,
+    ReviewCase,
+    Source,
+    utcnow,
+)
+
+SYSTEM_ACTOR = "system"
+
+
+def upsert_sources(session: Session, sources: Iterable[dict[str, Any]]) -> None:
+    """Mirror source configs into the sources table (insert new ids, update existing ones)."""
+    for cfg in sources:
+        row = session.get(Source, cfg["id"])
+        if row is None:
+            row = Source(id=cfg["id"])
+            session.add(row)
+        row.name = cfg["name"]
+        row.kind = cfg["kind"]
+        row.lang = cfg["lang"]
+        row.prior = float(cfg.get("prior", 0.0))
+        row.enabled = bool(cfg.get("enabled", True))
+        row.config = cfg
+    session.flush()
+
+
+def list_sources(session: Session) -> list[Source]:
+    """All sources, by id."""
+    return list(session.scalars(select(Source).order_by(Source.id)))
+
+
+def known_url_hashes(session: Session, source_ids: Iterable[str] | None = None) -> set[str]:
+    """Hashes of the canonical URLs already stored (optionally for some sources only)."""
+    query = select(Article.url_hash)
+    if source_ids is not None:
+        query = query.where(Article.source_id.in_(list(source_ids)))
+    return set(session.scalars(query))
+
+
+def insert_article(session: Session, values: dict[str, Any]) -> int | None:
+    """Insert unless the canonical-URL hash is already stored; the new id, or None for a duplicate."""
+    dialect = session.get_bind().dialect.name
+    insert: Any
+    if dialect == "postgresql":
+        insert = postgresql.insert(Article)
+    elif dialect == "sqlite":
+        insert = sqlite.insert(Article)
+    else:  # pragma: no cover - other databases are not supported targets
+        raise RuntimeError(f"unsupported database dialect {dialect}")
+    statement = (
+        insert.values(**values)
+        .on_conflict_do_nothing(index_elements=["url_hash"])
+        .returning(Article.id)
+    )
+    return session.execute(statement).scalar_one_or_none()
+
+
+def start_crawl_run(session: Session, run_id: str, source_id: str) -> None:
+    """Open the counters of one source for one run (idempotent)."""
+    exists = session.scalar(
+        select(CrawlRun.id).where(CrawlRun.run_id == run_id, CrawlRun.source_id == source_id)
+    )
+    if exists is None:
+        session.add(CrawlRun(run_id=run_id, source_id=source_id))
+        session.flush()
+
+
+def count_crawl(session: Session, run_id: str, source_id: str, **increments: int) -> None:
+    """Add to a run's counters (fetched, new, duplicates, errors) in the caller's transaction."""
+    start_crawl_run(session, run_id, source_id)
+    values = {name: getattr(CrawlRun, name) + amount for name, amount in increments.items()}
+    session.execute(
+        update(CrawlRun).where(CrawlRun.run_id == run_id, CrawlRun.source_id == source_id).values(**values)
+    )
+
+
+def finish_crawl_run(session: Session, run_id: str, status: str, message: str | None = None) -> None:
+    """Close every source's counters of a run and note each source's last success or error."""
+    now = utcnow()
+    runs = list(session.scalars(select(CrawlRun).where(CrawlRun.run_id == run_id)))
+    for run in runs:
+        run.finished_at = now
+        run.status = status if run.status == "running" else run.status
+        if message and not run.message:
+            run.message = message
+        source = session.get(Source, run.source_id)
+        if source is None:
+            continue
+        if status == "ok":
+            source.last_success_at = now
+        else:
+            source.last_error_at = now
+            source.last_error = message
+
+
+def crawl_runs(session: Session, run_id: str) -> list[CrawlRun]:
+    """The per-source counters of one run."""
+    return list(session.scalars(select(CrawlRun).where(CrawlRun.run_id == run_id).order_by(CrawlRun.source_id)))
+
+
+def quarantine(session: Session, url: str, reason: str, run_id: str | None = None,
+               source_id: str | None = None, http_status: int | None = None) -> None:
+    """Keep something that could not become an article, with the reason."""
+    session.add(Quarantine(url=url, reason=reason, run_id=run_id, source_id=source_id,
+                           http_status=http_status))
+
+
+def articles_to_analyse(session: Session, limit: int) -> list[Article]:
+    """The oldest articles still waiting for analysis."""
+    query = (
+        select(Article).options(selectinload(Article.source))
+        .where(Article.status == "new").order_by(Article.id).limit(limit)
+    )
+    return list(session.scalars(query))
+
+
+def count_articles(session: Session, status: str | None = None) -> int:
+    """How many articles are stored (optionally in one status)."""
+    query = select(func.count(Article.id))
+    if status:
+        query = query.where(Article.status == status)
+    return int(session.scalar(query) or 0)
+
+
+def audit(session: Session, actor: str, action: str, object_type: str, object_id: object,
+          detail: dict[str, Any] | None = None) -> None:
+    """Record who did what to which object."""
+    session.add(AuditEvent(actor=actor, action=action, object_type=object_type,
+                           object_id=str(object_id), detail=detail or {}))
+
+
+def save_analysis(session: Session, article: Article, values: dict[str, Any]) -> tuple[Analysis, ReviewCase | None]:
+    """Store an analysis, mark the article analysed and open a review case when flagged."""
+    analysis = Analysis(article_id=article.id, **values)
+    session.add(analysis)
+    article.status = "analysed"
+    article.error = None
+    session.flush()
+    case: ReviewCase | None = None
+    if analysis.flagged:
+        case = session.scalar(select(ReviewCase).where(ReviewCase.article_id == article.id))
+        if case is None:
+            case = ReviewCase(article_id=article.id, analysis_id=analysis.id)
+            session.add(case)
+            session.flush()
+            audit(session, SYSTEM_ACTOR, "case.open", "review_case", case.id,
+                  {"article_id": article.id, "risk": analysis.risk, "reasons": analysis.reasons,
+                   "model_version": analysis.model_version})
+    return analysis, case
+
+
+def mark_failed(session: Session, article: Article, error: str) -> None:
+    """Take an article out of the queue with the reason it could not be analysed."""
+    article.status = "failed"
+    article.error = error[:2000]
+
+
+def latest_analysis(article: Article) -> Analysis | None:
+    """The newest analysis of an article (analyses are ordered by id)."""
+    return article.analyses[-1] if article.analyses else None
+
+
+def flagged_cases(session: Session, status: str | None = "open", limit: int = 200) -> list[ReviewCase]:
+    """Review cases with their article and analysis, riskiest first."""
+    query = (
+        select(ReviewCase).join(ReviewCase.analysis)
+        .options(selectinload(ReviewCase.article).selectinload(Article.source),
+                 selectinload(ReviewCase.analysis))
+        .order_by(Analysis.risk.desc(), ReviewCase.id)
+        .limit(limit)
+    )
+    if status:
+        query = query.where(ReviewCase.status == status)
+    return list(session.scalars(query))
+
+
+def iter_articles(session: Session, since: datetime | None = None, flagged_only: bool = False,
+                  batch: int = 500) -> Iterator[tuple[Article, ReviewCase | None]]:
+    """Stored articles oldest first, with their case, fetched in batches."""
+    last_id = 0
+    while True:
+        query = (
+            select(Article).options(selectinload(Article.analyses))
+            .where(Article.id > last_id).order_by(Article.id).limit(batch)
+        )
+        if since is not None:
+            query = query.where(Article.fetched_at >= since)
+        if flagged_only:
+            query = query.where(Article.id.in_(select(ReviewCase.article_id)))
+        rows = list(session.scalars(query))
+        if not rows:
+            return
+        cases = {c.article_id: c for c in session.scalars(
+            select(ReviewCase).where(ReviewCase.article_id.in_([a.id for a in rows])))}
+        for article in rows:
+            yield article, cases.get(article.id)
+        last_id = rows[-1].id
+
+
+def source_summary(session: Session, run_id: str) -> list[dict[str, Any]]:
+    """Per source of one run: fetched, new, duplicates, errors, and relevant/flagged among the new."""
+    out = []
+    for run in crawl_runs(session, run_id):
+        out.append({"source_id": run.source_id, "fetched": run.fetched, "new": run.new,
+                    "duplicates": run.duplicates, "errors": run.errors, "status": run.status})
+    return out
+
+
+def relevance_counts(session: Session, source_id: str, run_id: str | None = None) -> dict[str, int]:
+    """How many of a source's analysed articles (of one run, if given) are relevant, and flagged."""
+    latest = (
+        select(func.max(Analysis.id).label("id")).join(Article, Article.id == Analysis.article_id)
+        .where(Article.source_id == source_id)
+    )
+    if run_id is not None:
+        latest = latest.where(Article.run_id == run_id)
+    ids = latest.group_by(Analysis.article_id).subquery()
+    query = (
+        select(Analysis.relevance, Analysis.flagged, func.count(Analysis.id))
+        .where(Analysis.id.in_(select(ids.c.id)))
+        .group_by(Analysis.relevance, Analysis.flagged)
+    )
+    relevant = flagged = 0
+    for relevance, is_flagged, n in session.execute(query):
+        if relevance != "none":
+            relevant += n
+        if is_flagged:
+            flagged += n
+    return {"relevant": relevant, "flagged": flagged}
