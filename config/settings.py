@@ -30,7 +30,7 @@ class Settings(BaseSettings):
     config_dir: Path = Field(default_factory=default_config_dir)
     secret_key: SecretStr | None = None
     timezone: str = "Asia/Ho_Chi_Minh"
-    risk_threshold: float = Field(0.5, ge=0.0, le=1.0)
+    risk_threshold: float = Field(0.45, ge=0.0, le=1.0)
     alert_threshold: float = Field(0.8, ge=0.0, le=1.0)
     analyse_batch_size: int = Field(50, ge=1)
     allow_private_hosts: bool = False

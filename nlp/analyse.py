@@ -78,9 +78,8 @@ class Analyser:
         titles = [clean_text(d.title) for d in docs]
         texts = [clean_text(d.text) for d in docs]
         prepared = [prepare(t, x) for t, x in zip(titles, texts, strict=True)]
-        topics = self.models.probabilities("topic", prepared)
-        sentiments = self.models.probabilities("sentiment", prepared)
-        distortion = self.models.probabilities("distortion", prepared)
+        predicted = self.models.predict_all(prepared)
+        topics, sentiments, distortion = predicted["topic"], predicted["sentiment"], predicted["distortion"]
         return [
             self._one(doc, title, text, topics[i], sentiments[i], distortion[i].get("distorted", 0.0))
             for i, (doc, title, text) in enumerate(zip(docs, titles, texts, strict=True))

@@ -1,12 +1,18 @@
-"""Text features for the classifiers: word and syllable n-grams plus folded character n-grams."""
+"""Text features shared by every classifier: hashed word and syllable n-grams plus folded char n-grams.
+
+Hashing keeps the saved model small and fast to load (no vocabulary to serialise).
+"""
 
 from __future__ import annotations
 
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 
 from nlp.normalise import fold, normalise_tone_marks
+
+WORD_BUCKETS = 2**18
+CHAR_BUCKETS = 2**18
 
 
 def prepare(title: str, text: str) -> str:
@@ -24,17 +30,22 @@ def folded_text(text: str) -> str:
     return fold(text)
 
 
-def text_classifier(c: float = 4.0, class_weight: str | None = "balanced") -> Pipeline:
-    """TF-IDF over syllable uni/bigrams and folded char 2-4-grams, then logistic regression."""
-    words = TfidfVectorizer(
-        preprocessor=lower_text, token_pattern=r"(?u)\b\w\w*\b", ngram_range=(1, 2),
-        sublinear_tf=True, min_df=1, max_features=200_000,
-    )
-    chars = TfidfVectorizer(
-        preprocessor=folded_text, analyzer="char_wb", ngram_range=(2, 4),
-        sublinear_tf=True, min_df=2, max_features=200_000,
-    )
-    return Pipeline([
-        ("features", FeatureUnion([("words", words), ("chars", chars)])),
-        ("clf", LogisticRegression(C=c, max_iter=3000, class_weight=class_weight)),
+def text_features() -> FeatureUnion:
+    """TF-IDF over hashed syllable 1-2-grams and hashed folded char 2-4-grams."""
+    words = Pipeline([
+        ("hash", HashingVectorizer(preprocessor=lower_text, token_pattern=r"(?u)\b\w+\b",
+                                   ngram_range=(1, 2), n_features=WORD_BUCKETS, alternate_sign=False,
+                                   norm=None)),
+        ("tfidf", TfidfTransformer(sublinear_tf=True)),
     ])
+    chars = Pipeline([
+        ("hash", HashingVectorizer(preprocessor=folded_text, analyzer="char_wb", ngram_range=(2, 4),
+                                   n_features=CHAR_BUCKETS, alternate_sign=False, norm=None)),
+        ("tfidf", TfidfTransformer(sublinear_tf=True)),
+    ])
+    return FeatureUnion([("words", words), ("chars", chars)])
+
+
+def classifier_head(c: float, class_weight: str | None = "balanced") -> LogisticRegression:
+    """A linear classifier on the shared features."""
+    return LogisticRegression(C=c, max_iter=3000, class_weight=class_weight)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -11,10 +12,12 @@ import numpy as np
 import sklearn
 import skops
 import skops.io as sio
-from sklearn.pipeline import Pipeline
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import FeatureUnion
 
 DEFAULT_DIR = Path(__file__).resolve().parent / "models" / "default"
 TASKS = ("topic", "sentiment", "distortion")
+PARTS = ("features", *TASKS)
 _TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.", "builtins.", "nlp.features.", "collections.")
 
 
@@ -28,11 +31,10 @@ def _minor(version: str) -> str:
 
 @dataclass
 class ModelBundle:
-    """The topic, sentiment and distortion classifiers and the card that describes them."""
+    """Shared text features, one classifier head per task, and the card that describes them."""
 
-    topic: Pipeline
-    sentiment: Pipeline
-    distortion: Pipeline
+    features: FeatureUnion
+    heads: dict[str, LogisticRegression]
     card: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -40,20 +42,28 @@ class ModelBundle:
         """The version string stored with every analysis made by this bundle."""
         return str(self.card.get("version", "unversioned"))
 
+    def predict_all(self, texts: list[str]) -> dict[str, list[dict[str, float]]]:
+        """Class probabilities per text for every task (features computed once)."""
+        matrix = self.features.transform(texts)
+        out: dict[str, list[dict[str, float]]] = {}
+        for task, head in self.heads.items():
+            proba = np.asarray(head.predict_proba(matrix))
+            classes = [str(c) for c in head.classes_]
+            out[task] = [{c: float(p) for c, p in zip(classes, row, strict=True)} for row in proba]
+        return out
+
     def probabilities(self, task: str, texts: list[str]) -> list[dict[str, float]]:
         """Class probabilities per text for one task."""
-        model: Pipeline = getattr(self, task)
-        proba = np.asarray(model.predict_proba(texts))
-        classes = [str(c) for c in model.classes_]
-        return [{c: float(p) for c, p in zip(classes, row, strict=True)} for row in proba]
+        return self.predict_all(texts)[task]
 
     def save(self, directory: Path) -> None:
-        """Write the three skops files and card.json into the directory (created if needed)."""
+        """Write one skops file per part and card.json into the directory (created if needed)."""
         directory.mkdir(parents=True, exist_ok=True)
-        for task in TASKS:
-            tmp = directory / f"{task}.skops.tmp"
-            sio.dump(getattr(self, task), tmp)
-            tmp.replace(directory / f"{task}.skops")
+        parts: dict[str, Any] = {"features": self.features, **self.heads}
+        for name in PARTS:
+            tmp = directory / f"{name}.skops.tmp"
+            sio.dump(parts[name], tmp, compression=zipfile.ZIP_DEFLATED, compresslevel=6)
+            tmp.replace(directory / f"{name}.skops")
         card = dict(self.card)
         card["libraries"] = {"scikit-learn": sklearn.__version__, "skops": skops.__version__,
                              "numpy": np.__version__}
@@ -61,6 +71,19 @@ class ModelBundle:
         tmp_card.write_text(json.dumps(card, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         tmp_card.replace(directory / "card.json")
         self.card = card
+
+
+def _load_part(path: Path) -> Any:
+    try:
+        untrusted = sio.get_untrusted_types(file=path)
+        unknown = [t for t in untrusted if not t.startswith(_TRUSTED_PREFIXES)]
+        if unknown:
+            raise ModelLoadError(f"{path}: kiểu không tin cậy / untrusted types: {unknown}")
+        return sio.load(path, trusted=untrusted)
+    except ModelLoadError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any unreadable file is the same failure to the user
+        raise ModelLoadError(f"{path}: không đọc được / unreadable: {exc}") from exc
 
 
 def load_bundle(directory: Path) -> ModelBundle:
@@ -79,17 +102,5 @@ def load_bundle(directory: Path) -> ModelBundle:
             f"chạy 'hdmonitor train' / model built with scikit-learn {built}, installed "
             f"{sklearn.__version__}: run 'hdmonitor train'"
         )
-    models: dict[str, Pipeline] = {}
-    for task in TASKS:
-        path = directory / f"{task}.skops"
-        try:
-            untrusted = sio.get_untrusted_types(file=path)
-            unknown = [t for t in untrusted if not t.startswith(_TRUSTED_PREFIXES)]
-            if unknown:
-                raise ModelLoadError(f"{path}: kiểu không tin cậy / untrusted types: {unknown}")
-            models[task] = sio.load(path, trusted=untrusted)
-        except ModelLoadError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - any unreadable file is the same failure to the user
-            raise ModelLoadError(f"{path}: không đọc được / unreadable: {exc}") from exc
-    return ModelBundle(models["topic"], models["sentiment"], models["distortion"], card)
+    parts = {name: _load_part(directory / f"{name}.skops") for name in PARTS}
+    return ModelBundle(parts["features"], {t: parts[t] for t in TASKS}, card)

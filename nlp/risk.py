@@ -52,7 +52,7 @@ class RiskRules:
             categories.append(RiskCategory(
                 id=str(cat["id"]), reason=str(cat["reason"]), weight=float(cat["weight"]),
                 cap=float(cat.get("cap", cat["weight"])),
-                pattern=re.compile(r"(?<!\w)(" + alternation + r")(?!\w)"),
+                pattern=re.compile(r"(?=(?<!\w)(" + alternation + r")(?!\w))"),
             ))
         return cls(
             categories=categories,
@@ -98,9 +98,12 @@ def score(item: RiskInput, rules: RiskRules) -> RiskResult:
 
     rule_total = 0.0
     for cat in rules.categories:
+        spans = [(m.start(1), m.end(1)) for m in cat.pattern.finditer(folded)]
+        # overlapping matches are all found; one inside a longer one is not counted twice
+        spans = [a for a in spans if not any(b != a and b[0] <= a[0] and a[1] <= b[1] for b in spans)]
         found: list[str] = []
-        for m in cat.pattern.finditer(folded):
-            snippet = full[m.start(1):m.end(1)]
+        for start, end in spans:
+            snippet = full[start:end]
             if fold(snippet) not in {fold(s) for s in found}:
                 found.append(snippet)
         if found:
@@ -114,7 +117,7 @@ def score(item: RiskInput, rules: RiskRules) -> RiskResult:
         parts = [(k, v * scale, r) for k, v, r in parts]
 
     p = item.distortion_probability
-    parts.append(("classifier", weights.get("classifier", 0.45) * p,
+    parts.append(("classifier", weights.get("classifier", 0.65) * p,
                   f"Mô hình phân loại đánh giá khả năng xuyên tạc {round(p * 100)}%"))
 
     kind_bias = rules.source_kind_bias.get(item.source_kind or "", 0.0)

@@ -11,7 +11,7 @@ from typing import Any
 
 from nlp.corpus import SENTIMENTS, TOPICS, Example, file_sha256, split_of
 from nlp.evaluate import classification_metrics
-from nlp.features import prepare, text_classifier
+from nlp.features import classifier_head, prepare, text_features
 from nlp.models import ModelBundle
 
 logger = logging.getLogger(__name__)
@@ -23,13 +23,13 @@ class TrainingError(ValueError):
     """Not enough labeled data to train a task."""
 
 
-def _fit(task: str, pairs: list[tuple[str, str]], c: float) -> Any:
+def _fit(task: str, features: Any, pairs: list[tuple[str, str]], c: float) -> Any:
     labels = Counter(label for _, label in pairs)
     if len(labels) < 2:
         raise TrainingError(f"{task}: cần ít nhất 2 nhãn / needs at least two labels, got {dict(labels)}")
-    model = text_classifier(c=c)
-    model.fit([t for t, _ in pairs], [lab for _, lab in pairs])
-    return model
+    head = classifier_head(c=c)
+    head.fit(features.transform([t for t, _ in pairs]), [lab for _, lab in pairs])
+    return head
 
 
 def _pairs(examples: Sequence[Example], task: str) -> list[tuple[str, str]]:
@@ -55,20 +55,25 @@ def train_bundle(examples: Sequence[Example], sources: Sequence[Path] = (),
     metrics: dict[str, Any] = {}
     fitted: dict[str, Any] = {}
     labels = {"topic": TOPICS, "sentiment": SENTIMENTS, "distortion": ("ok", "distorted")}
-    for task, c in (("topic", 8.0), ("sentiment", 4.0), ("distortion", 4.0)):
+    if not train:
+        raise TrainingError("không có mẫu huấn luyện / no training examples")
+    features = text_features()
+    features.fit([prepare(ex.title, ex.text) for ex in train])
+    for task, c in (("topic", 8.0), ("sentiment", 4.0), ("distortion", 20.0)):
         say(f"huấn luyện / training {task} on {len(_pairs(train, task))} examples")
-        fitted[task] = _fit(task, _pairs(train, task), c)
+        fitted[task] = _fit(task, features, _pairs(train, task), c)
         held = _pairs(test, task)
         if held:
-            predicted = [str(p) for p in fitted[task].predict([t for t, _ in held])]
+            matrix = features.transform([t for t, _ in held])
+            predicted = [str(p) for p in fitted[task].predict(matrix)]
             metrics[task] = classification_metrics([lab for _, lab in held], predicted, labels[task])
     stamp = datetime.now(UTC)
     card: dict[str, Any] = {
         "version": version or stamp.strftime("seed-%Y%m%d%H%M%S"),
         "created_at": stamp.isoformat(timespec="seconds"),
-        "model": "TF-IDF (syllable 1-2-grams + folded char 2-4-grams) + logistic regression",
+        "model": "hashed TF-IDF (syllable 1-2-grams + folded char 2-4-grams) + logistic regression heads",
         "data": [{"path": p.name, "sha256": file_sha256(p)} for p in sources] + list(extra_sources),
         "examples": {"train": len(train), "test": len(test)},
         "metrics_heldout": metrics,
     }
-    return ModelBundle(fitted["topic"], fitted["sentiment"], fitted["distortion"], card)
+    return ModelBundle(features, fitted, card)

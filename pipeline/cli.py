@@ -18,8 +18,10 @@ from rich.table import Table
 from config.settings import Settings, SettingsError, load_settings
 
 logger = logging.getLogger("hdmonitor")
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+# Piped output (scripts, logs) gets wide tables instead of rich's 80-column default.
+_WIDTH = None if sys.stdout.isatty() else 200
+console = Console(highlight=False, soft_wrap=True, width=_WIDTH)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 DEMO_PORT = 8765
 
@@ -153,7 +155,7 @@ def _summary_table(engine: Any, report: Any, title: str) -> Table:
     table = Table(title=title)
     for col in ("Nguồn / source", "Tải / fetched", "Mới / new", "Trùng / duplicates",
                 "Lỗi / errors", "Liên quan / relevant", "Gắn cờ / flagged"):
-        table.add_column(col, justify="left" if col.startswith("Nguồn") else "right")
+        table.add_column(col, justify="left" if col.startswith("Nguồn") else "right", overflow="fold")
     totals = [0] * 6
     with session_scope(engine) as session:
         for row in report.rows:
@@ -286,7 +288,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         files.append(Path(path))
     try:
         examples = load(files)
-        bundle = train_bundle(examples, files, progress=lambda m: err_console.print(m))
+        bundle = train_bundle(examples, files, version=args.version, progress=lambda m: err_console.print(m))
     except (CorpusError, TrainingError) as exc:
         raise CliError(str(exc)) from exc
     out = Path(args.out) if args.out else Path("var") / "models" / bundle.version
@@ -347,7 +349,7 @@ def cmd_sources(args: argparse.Namespace) -> int:
     table = Table(title="Nguồn / sources")
     for col in ("id", "tên / name", "loại / kind", "ngữ / lang", "bật / on", "phút / min", "prior",
                 "feeds", "sitemaps", "listings"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")
     for s in sources:
         table.add_row(s.id, s.name, s.kind.value, s.lang, "✓" if s.enabled else "—",
                       str(s.interval_minutes), f"{s.prior:+.1f}", str(len(s.feeds)), str(len(s.sitemaps)),
@@ -390,68 +392,98 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 # --------------------------------------------------------------------------------------- parser
 
+class _Formatter(argparse.HelpFormatter):
+    """Help in Vietnamese first, English second."""
+
+    def add_usage(self, usage: Any, actions: Any, groups: Any, prefix: str | None = None) -> None:
+        super().add_usage(usage, actions, groups, "cách dùng / usage: " if prefix is None else prefix)
+
+
+class _Parser(argparse.ArgumentParser):
+    """Argument errors as one bilingual line after the usage."""
+
+    def error(self, message: str) -> Any:
+        self.print_usage(sys.stderr)
+        self.exit(2, f"lỗi / error: {self.prog}: {message}\n")
+
+
+def _bilingual(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    parser._optionals.title = "tùy chọn / options"
+    parser._positionals.title = "lệnh / commands"
+    parser.add_argument("-h", "--help", action="help", help="hiện trợ giúp này / show this help")
+    return parser
+
+
+def _command(sub: Any, name: str, help_text: str) -> argparse.ArgumentParser:
+    return _bilingual(sub.add_parser(name, help=help_text, description=help_text, add_help=False,
+                                     formatter_class=_Formatter))
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (also used by the test that keeps the README honest)."""
-    parser = argparse.ArgumentParser(
-        prog="hdmonitor",
+    parser = _bilingual(_Parser(
+        prog="hdmonitor", add_help=False, formatter_class=_Formatter,
         description="Theo dõi báo chí về Hải Dương / media monitoring for Hải Dương",
-    )
+    ))
     parser.add_argument("--database", metavar="URL", help="địa chỉ CSDL / database URL (env HDM_DATABASE_URL)")
     parser.add_argument("--config", metavar="DIR", help="thư mục cấu hình / config directory (env HDM_CONFIG_DIR)")
     parser.add_argument("-v", "--verbose", action="store_true", help="ghi nhật ký chi tiết / verbose logging")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True, title="lệnh / commands")
 
-    p = sub.add_parser("init", help="tạo hoặc nâng cấp CSDL, nạp nguồn / create or upgrade the database")
+    p = _command(sub, "init", "tạo hoặc nâng cấp CSDL, nạp nguồn / create or upgrade the database")
     p.set_defaults(func=cmd_init)
 
-    p = sub.add_parser("demo", help="chạy thử với các trang mẫu ngoại tuyến / run the offline demo")
+    p = _command(sub, "demo", "chạy thử với các trang mẫu ngoại tuyến / run the offline demo")
     p.add_argument("--port", type=int, default=DEMO_PORT, help=f"cổng trang mẫu / demo port ({DEMO_PORT})")
     p.set_defaults(func=cmd_demo)
 
-    p = sub.add_parser("crawl", help="thu thập một lần / collect once")
+    p = _command(sub, "crawl", "thu thập một lần / collect once")
     p.add_argument("--once", action="store_true", default=True, help="một lần rồi dừng (mặc định) / once")
     p.add_argument("--source", metavar="ID", help="chỉ một nguồn / one source only")
     p.add_argument("--sources", metavar="FILE", help="tệp nguồn khác / another sources file")
     p.set_defaults(func=cmd_crawl)
 
-    p = sub.add_parser("analyse", help="phân tích bài mới / analyse new articles")
+    p = _command(sub, "analyse", "phân tích bài mới / analyse new articles")
     p.add_argument("--limit", type=int, metavar="N", help="tối đa N bài / at most N articles")
     p.set_defaults(func=cmd_analyse)
 
-    p = sub.add_parser("classify", help="phân loại JSONL / classify JSONL lines")
-    p.add_argument("--input", required=True, metavar="FILE", help="JSONL vào, '-' = stdin")
-    p.add_argument("--output", required=True, metavar="FILE", help="JSONL ra, '-' = stdout")
+    p = _command(sub, "classify", "phân loại JSONL / classify JSONL lines")
+    p.add_argument("--input", required=True, metavar="FILE", help="JSONL vào / input JSONL, '-' = stdin")
+    p.add_argument("--output", required=True, metavar="FILE", help="JSONL ra / output JSONL, '-' = stdout")
     p.set_defaults(func=cmd_classify)
 
-    p = sub.add_parser("train", help="huấn luyện mô hình / train the models")
+    p = _command(sub, "train", "huấn luyện mô hình / train the models")
     p.add_argument("--data", nargs="*", metavar="PATH", help="thêm tệp JSONL có nhãn / extra labeled JSONL")
     p.add_argument("--out", metavar="DIR", help="thư mục ghi mô hình / output directory")
     p.add_argument("--no-seed", action="store_true", help="không dùng kho mẫu / without the seed corpus")
+    p.add_argument("--version", metavar="NAME", help="tên phiên bản mô hình / model version name")
     p.set_defaults(func=cmd_train)
 
-    p = sub.add_parser("eval", help="đánh giá mô hình / evaluate on labeled data (JSON metrics)")
-    p.add_argument("--data", required=True, metavar="FILE|NAME", help="JSONL có nhãn hoặc tên: seed-test, demo")
+    p = _command(sub, "eval", "đánh giá mô hình / evaluate on labeled data (JSON metrics)")
+    p.add_argument("--data", required=True, metavar="FILE|NAME", help="JSONL có nhãn hoặc tên / labeled JSONL or a name: seed-test, demo")
     p.set_defaults(func=cmd_eval)
 
-    p = sub.add_parser("export", help="xuất dữ liệu / export articles")
-    p.add_argument("--format", choices=("jsonl", "csv", "xlsx"), default="jsonl")
+    p = _command(sub, "export", "xuất dữ liệu / export articles")
+    p.add_argument("--format", choices=("jsonl", "csv", "xlsx"), default="jsonl",
+                   help="định dạng / format (jsonl)")
     p.add_argument("--since", metavar="DATE", help="từ ngày / since (YYYY-MM-DD, giờ Việt Nam)")
     p.add_argument("--flagged", action="store_true", help="chỉ bài bị gắn cờ / flagged only")
-    p.add_argument("--output", required=True, metavar="FILE", help="tệp ra, '-' = stdout")
+    p.add_argument("--output", required=True, metavar="FILE", help="tệp ra / output file, '-' = stdout")
     p.set_defaults(func=cmd_export)
 
-    p = sub.add_parser("sources", help="quản lý nguồn / sources")
-    sources_sub = p.add_subparsers(dest="sources_command", metavar="SUBCOMMAND", required=True)
-    q = sources_sub.add_parser("list", help="liệt kê nguồn / list sources")
+    p = _command(sub, "sources", "quản lý nguồn / sources")
+    sources_sub = p.add_subparsers(dest="sources_command", metavar="SUBCOMMAND", required=True,
+                                   title="lệnh con / subcommands")
+    q = _command(sources_sub, "list", "liệt kê nguồn / list sources")
     q.add_argument("--sources", metavar="FILE", help="tệp nguồn khác / another sources file")
     q.set_defaults(func=cmd_sources)
 
-    p = sub.add_parser("serve", help="mở ứng dụng web / start the web app")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8000)
+    p = _command(sub, "serve", "mở ứng dụng web / start the web app")
+    p.add_argument("--host", default="127.0.0.1", help="địa chỉ nghe / listen address (127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="cổng / port (8000)")
     p.set_defaults(func=cmd_serve)
 
-    p = sub.add_parser("status", help="tình trạng hệ thống / system status")
+    p = _command(sub, "status", "tình trạng hệ thống / system status")
     p.set_defaults(func=cmd_status)
     return parser
 

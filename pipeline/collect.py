@@ -76,24 +76,44 @@ def log_dir(settings: Settings) -> Path:
     return path
 
 
-def crawl(settings: Settings, engine: Engine, sources: list[dict[str, Any]],
-          progress: Progress | None = None) -> CrawlReport:
-    """Crawl the given enabled sources once in a subprocess; counters are read from the database."""
+def prepare_job(settings: Settings, engine: Engine, sources: list[dict[str, Any]], workdir: Path,
+                run_id: str | None = None) -> tuple[str, Path, Path]:
+    """Register the run and write the job file the crawl subprocess reads: (run id, job file, log)."""
     if not sources:
         raise CollectError("không có nguồn nào được bật / no enabled source to crawl")
-    run_id = str(uuid.uuid4())
+    run_id = run_id or str(uuid.uuid4())
     with session_scope(engine) as session:
         repo.upsert_sources(session, sources)
         for source in sources:
             repo.start_crawl_run(session, run_id, source["id"])
     log_path = log_dir(settings) / f"crawl-{run_id}.log"
+    known_file = workdir / "known.txt"
+    known_file.write_text("\n".join(sorted(known_hashes(engine))), encoding="ascii")
+    job_file = workdir / "job.json"
+    job = {"sources": sources, "known_file": str(known_file),
+           "settings": _job_settings(settings, run_id, log_path)}
+    job_file.write_text(json.dumps(job, ensure_ascii=False, default=str), encoding="utf-8")
+    return run_id, job_file, log_path
+
+
+def crawl_command(job_file: Path) -> list[str]:
+    """The command line of the crawl subprocess."""
+    return [sys.executable, "-m", "crawlers.run", str(job_file)]
+
+
+def subprocess_env() -> dict[str, str]:
+    """The environment of the crawl subprocess: ours, with the project importable."""
+    env = dict(os.environ)
+    root = str(Path(__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    return env
+
+
+def crawl(settings: Settings, engine: Engine, sources: list[dict[str, Any]],
+          progress: Progress | None = None) -> CrawlReport:
+    """Crawl the given sources once in a subprocess; counters are read from the database."""
     with tempfile.TemporaryDirectory(prefix="hdm-crawl-") as tmp:
-        known_file = Path(tmp) / "known.txt"
-        known_file.write_text("\n".join(sorted(known_hashes(engine))), encoding="ascii")
-        job_file = Path(tmp) / "job.json"
-        job = {"sources": sources, "known_file": str(known_file),
-               "settings": _job_settings(settings, run_id, log_path)}
-        job_file.write_text(json.dumps(job, ensure_ascii=False, default=str), encoding="utf-8")
+        run_id, job_file, log_path = prepare_job(settings, engine, sources, Path(tmp))
         exit_code, status = _run_subprocess(job_file, settings.crawl_timeout_seconds, engine, run_id,
                                             progress)
     message = None if status == "ok" else f"crawl {status} (exit {exit_code}); log: {log_path}"
@@ -105,11 +125,8 @@ def crawl(settings: Settings, engine: Engine, sources: list[dict[str, Any]],
 
 def _run_subprocess(job_file: Path, timeout: int, engine: Engine, run_id: str,
                     progress: Progress | None) -> tuple[int | None, str]:
-    env = dict(os.environ)
-    root = str(Path(__file__).resolve().parent.parent)
-    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     process = subprocess.Popen(  # noqa: S603 - fixed interpreter and module
-        [sys.executable, "-m", "crawlers.run", str(job_file)], env=env,
+        crawl_command(job_file), env=subprocess_env(),
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
     )
     deadline = time.monotonic() + timeout

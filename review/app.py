@@ -22,6 +22,18 @@ from store.models import Article, ReviewCase
 HERE = Path(__file__).resolve().parent
 
 
+def get_session(request: Request) -> Iterator[Session]:
+    """A request-scoped session from the app's session factory."""
+    session = request.app.state.sessions()
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
 def create_app(settings: Settings) -> FastAPI:
     """Build the app around one settings object and one engine."""
     engine = make_engine(settings.database_url)
@@ -41,15 +53,7 @@ def create_app(settings: Settings) -> FastAPI:
     templates.env.globals["pct"] = lambda v: f"{round(float(v) * 100)}%"
 
     app = FastAPI(title="hdmonitor", docs_url="/api/docs", redoc_url=None)
-
-    def get_session() -> Iterator[Session]:
-        session = sessions()
-        try:
-            yield session
-        finally:
-            session.close()
-
-    SessionDep = Annotated[Session, Depends(get_session)]
+    app.state.sessions = sessions
 
     @app.get("/healthz", response_class=PlainTextResponse)
     def healthz() -> str:

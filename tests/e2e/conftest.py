@@ -1,0 +1,67 @@
+"""A review app served by uvicorn on loopback over a database filled from the demo sites, and Chromium."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from pipeline.analyse import analyse_pending
+from pipeline.collect import crawl
+from store.db import make_engine
+from store.migrate import upgrade
+from tests.conftest import IN_CI, free_port, test_settings
+
+CHROMIUM = os.environ.get("HDM_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-quic", "--no-first-run", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def review_db(tmp_path_factory: pytest.TempPathFactory, demo_web, analyser) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('review') / 'review.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    crawl(test_settings(url), engine, [s.source_config(demo_web.base_url) for s in demo_web.sites.values()])
+    analyse_pending(engine, analyser)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def review_server(review_db: str) -> Iterator[str]:
+    from review.app import create_app
+
+    port = free_port()
+    config = uvicorn.Config(create_app(test_settings(review_db)), host="127.0.0.1", port=port,
+                            log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started, "the review app did not start"
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(10)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
+        if IN_CI:
+            pytest.fail(f"Chromium required in CI but missing at {CHROMIUM}")
+        pytest.skip(f"Chromium not installed at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()

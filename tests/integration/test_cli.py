@@ -1,0 +1,165 @@
+"""The command-line contract, run as a user runs it: the installed `hdmonitor` script."""
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import free_port
+
+HDMONITOR = str(Path(sys.executable).parent / "hdmonitor")
+CONTRACT = ["id", "lang", "relevance", "relevance_score", "topic", "topic_scores", "sentiment",
+            "sentiment_score", "risk", "flagged", "reasons", "places"]
+TOPICS = {"politics", "economy", "agriculture", "culture_tourism", "society", "security_law",
+          "environment", "rights_religion", "science_technology", "other"}
+
+
+def run(*args: str, db: str | None = None, stdin: str | None = None, cwd: Path | None = None,
+        timeout: int = 600) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HDM_")}
+    if db:
+        env["HDM_DATABASE_URL"] = db
+    return subprocess.run([HDMONITOR, *args], input=stdin, capture_output=True, text=True, env=env,
+                          timeout=timeout, cwd=cwd)
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess, needle: str) -> None:
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("lỗi / error:") and needle in lines[0], lines[0]
+
+
+LINES = [
+    {"id": "vi-1", "title": "Tỉnh Hải Dương thu hút 300 triệu USD vốn FDI vào khu công nghiệp",
+     "text": "UBND tỉnh Hải Dương cho biết nhiều doanh nghiệp Hàn Quốc mở rộng nhà máy tại Đại An."},
+    {"id": "en-1", "title": "Factory fire in Hai Duong injures three workers", "lang": "en",
+     "text": "A fire broke out at a garment factory in Cam Giang district, police said.",
+     "source_kind": "foreign"},
+    {"id": 3, "title": "Giá lúa tăng", "text": "Giá lúa tại miền Tây tăng nhẹ trong tuần.", "url": "http://x.vn/a"},
+    {"id": "vi-nfd", "title": "Ha\u0309i Dương", "text": "Tin ve\u0300 Hải Dương, hoà bình."},
+]
+
+
+def test_classify_answers_every_line_in_order_with_every_field(tmp_path: Path):
+    src = tmp_path / "in.jsonl"
+    src.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in LINES) + "\n\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    result = run("classify", "--input", str(src), "--output", str(out))
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    assert [r["id"] for r in rows] == ["vi-1", "en-1", "3", "vi-nfd"]
+    for row in rows:
+        assert list(row) == CONTRACT
+        assert row["relevance"] in {"focus", "mention", "none"} and row["topic"] in TOPICS
+        assert row["sentiment"] in {"positive", "neutral", "negative"}
+        assert 0.0 <= row["risk"] <= 1.0 and isinstance(row["flagged"], bool)
+        assert abs(sum(row["topic_scores"].values()) - 1.0) < 1e-3
+        assert isinstance(row["reasons"], list) and isinstance(row["places"], list)
+    assert rows[0]["lang"] == "vi" and rows[1]["lang"] == "en"
+    assert rows[0]["relevance"] == "focus" and rows[1]["relevance"] == "focus"
+    assert rows[2]["relevance"] == "none"
+    assert rows[3]["places"] == ["Hải Dương"]  # NFD input matched after normalisation
+
+
+def test_classify_reads_stdin_and_writes_stdout():
+    result = run("classify", "--input", "-", "--output", "-", stdin=json.dumps(LINES[1]) + "\n")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["id"] == "en-1"
+
+
+def test_classify_bad_input_is_one_line_and_writes_nothing(tmp_path: Path):
+    out = tmp_path / "out.jsonl"
+    assert_one_line_error(run("classify", "--input", str(tmp_path / "missing.jsonl"), "--output", str(out)),
+                          "file not found")
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps(LINES[0]) + "\n{not json\n", encoding="utf-8")
+    assert_one_line_error(run("classify", "--input", str(bad), "--output", str(out)), "bad.jsonl:2")
+    bad.write_text('{"title": "no id"}\n', encoding="utf-8")
+    assert_one_line_error(run("classify", "--input", str(bad), "--output", str(out)), "needs 'id'")
+    bad.write_bytes(b'{"id": 1, "text": "\xff\xfe"}\n')
+    assert_one_line_error(run("classify", "--input", str(bad), "--output", str(out)), "not UTF-8")
+    assert not out.exists()
+
+
+def test_unreachable_database_is_one_line():
+    assert_one_line_error(run("status", db="postgresql://nobody@127.0.0.1:1/none"), "cannot connect")
+    assert_one_line_error(run("--database", "bogus://x", "init"), "invalid database URL")
+
+
+def test_bad_sources_file_and_unknown_source_are_one_line(tmp_path: Path, sqlite_url: str):
+    bad = tmp_path / "s.yaml"
+    bad.write_text("sources:\n  - {id: x1, name: X, kind: tabloid, lang: vi, feeds: ['http://a/']}\n")
+    assert_one_line_error(run("sources", "list", "--sources", str(bad)), "'x1': kind")
+    assert_one_line_error(run("crawl", "--once", "--sources", str(tmp_path / "no.yaml"), db=sqlite_url),
+                          "file not found")
+    assert_one_line_error(run("crawl", "--once", "--source", "nope", db=sqlite_url), "'nope'")
+
+
+def test_init_twice_and_sources_list(sqlite_url: str):
+    for _ in range(2):
+        result = run("init", db=sqlite_url)
+        assert result.returncode == 0, result.stderr
+        assert "revision 0001" in result.stdout
+    listing = run("sources", "list")
+    assert listing.returncode == 0 and "vnexpress" in listing.stdout
+
+
+def test_demo_twice_then_export_follows_the_contract(tmp_path: Path):
+    db = f"sqlite:///{tmp_path / 'demo.db'}"
+    port = str(free_port())
+    first = run("demo", "--port", port, db=db)
+    assert first.returncode == 0, first.stderr + first.stdout
+    assert "demo-xudong" in first.stdout and "Tổng / total" in first.stdout
+    second = run("demo", "--port", port, db=db)
+    assert second.returncode == 0, second.stderr
+
+    out = tmp_path / "all.jsonl"
+    assert run("export", "--format", "jsonl", "--output", str(out), db=db).returncode == 0
+    rows = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    assert len(rows) >= 60 and len({r["canonical_url"] for r in rows}) == len(rows)
+    keys = {"canonical_url", "url", "source_id", "title", "text", "published_at", "fetched_at", "lang",
+            "content_hash", "story_id", "analysis", "case"}
+    for row in rows:
+        assert set(row) == keys
+        assert row["fetched_at"].endswith("Z")
+        assert list(row["analysis"]) == CONTRACT
+    flagged = [r for r in rows if r["case"]]
+    assert flagged and all(r["analysis"]["flagged"] and r["case"]["status"] == "open" for r in flagged)
+
+    only = tmp_path / "flagged.csv"
+    assert run("export", "--format", "csv", "--flagged", "--output", str(only), db=db).returncode == 0
+    with only.open(encoding="utf-8", newline="") as fh:
+        table = list(csv.DictReader(fh))
+    assert sorted(r["canonical_url"] for r in table) == sorted(r["canonical_url"] for r in flagged)
+    assert all(r["flagged"] == "True" and r["reasons"] for r in table)
+    xlsx = tmp_path / "all.xlsx"
+    assert run("export", "--format", "xlsx", "--since", "2000-01-01", "--output", str(xlsx), db=db).returncode == 0
+    assert xlsx.read_bytes()[:2] == b"PK"
+    assert_one_line_error(run("export", "--since", "hôm qua", "--output", "-", db=db), "invalid date")
+
+
+@pytest.mark.parametrize("command", ["", "classify", "export", "crawl", "sources list", "demo", "train"])
+def test_help_is_vietnamese_first(command):
+    result = run(*command.split(), "--help")
+    assert result.returncode == 0
+    assert result.stdout.startswith("cách dùng / usage: hdmonitor")
+    assert "tùy chọn / options" in result.stdout and "hiện trợ giúp này / show this help" in result.stdout
+
+
+def test_every_option_and_command_is_explained_in_both_languages():
+    from pipeline.cli import build_parser
+
+    pending = [build_parser()]
+    while pending:
+        parser = pending.pop()
+        for action in parser._actions:
+            if action.__class__.__name__ == "_SubParsersAction":
+                pending.extend(action.choices.values())
+                continue
+            assert action.help and " / " in action.help, (parser.prog, action.dest)

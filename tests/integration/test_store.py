@@ -1,0 +1,96 @@
+"""Storage on SQLite and on the PostgreSQL server: migrations, idempotent insert, UTC, cases."""
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import select, text
+
+from store import repo
+from store.db import DatabaseError, make_engine, session_scope
+from store.migrate import current_revision, head_revision, upgrade
+from store.models import Article, AuditEvent, ReviewCase
+
+
+def _engine(url):
+    engine = make_engine(url)
+    upgrade(engine)
+    with session_scope(engine) as s:
+        repo.upsert_sources(s, [{"id": "src", "name": "Nguồn", "kind": "domestic", "lang": "vi", "prior": 0.2}])
+    return engine
+
+
+def _values(n: int = 1, **kw):
+    values = dict(source_id="src", url=f"http://a.vn/{n}", canonical_url=f"http://a.vn/{n}",
+                  url_hash=f"{n:064d}", title=f"Bài {n}", text="Nội dung", lang="vi",
+                  fetched_at=datetime.now(UTC), content_hash="c" * 64, status="new")
+    values.update(kw)
+    return values
+
+
+def test_migrations_reach_head_and_are_repeatable(db_url):
+    engine = _engine(db_url)
+    upgrade(engine)
+    assert current_revision(engine) == head_revision(engine) == "0001"
+
+
+def test_second_insert_of_the_same_canonical_url_is_a_no_op(db_url):
+    engine = _engine(db_url)
+    with session_scope(engine) as s:
+        first = repo.insert_article(s, _values(1))
+        again = repo.insert_article(s, _values(1, title="khác"))
+    assert first is not None and again is None
+    with session_scope(engine) as s:
+        assert s.scalar(select(Article.title)) == "Bài 1"
+        assert repo.count_articles(s) == 1
+
+
+def test_times_round_trip_as_utc(db_url):
+    engine = _engine(db_url)
+    hanoi = timezone(timedelta(hours=7))
+    published = datetime(2026, 11, 20, 8, 30, tzinfo=hanoi)
+    with session_scope(engine) as s:
+        repo.insert_article(s, _values(2, published_at=published))
+    with session_scope(engine) as s:
+        stored = s.scalar(select(Article.published_at))
+    assert stored == published and stored.tzinfo is not None and stored.utcoffset() == timedelta(0)
+    assert stored.hour == 1
+
+
+def test_naive_datetimes_are_refused(db_url):
+    engine = _engine(db_url)
+    with pytest.raises(Exception, match="naive"):
+        with session_scope(engine) as s:
+            s.add(Article(**_values(3, fetched_at=datetime(2026, 1, 1))))
+            s.flush()
+
+
+def test_flagged_analysis_opens_one_case_with_an_audit_event(db_url):
+    engine = _engine(db_url)
+    with session_scope(engine) as s:
+        article_id = repo.insert_article(s, _values(4))
+    values = dict(model_version="t", lang="vi", relevance="focus", relevance_score=0.9, topic="politics",
+                  topic_scores={"politics": 1.0}, sentiment="negative", sentiment_score=0.9, risk=0.8,
+                  flagged=True, reasons=["lý do"], places=["Hải Dương"], entities=[], risk_components={})
+    for _ in range(2):
+        with session_scope(engine) as s:
+            article = s.get(Article, article_id)
+            repo.save_analysis(s, article, values)
+    with session_scope(engine) as s:
+        assert len(s.scalars(select(ReviewCase)).all()) == 1
+        events = s.scalars(select(AuditEvent)).all()
+        assert [e.action for e in events] == ["case.open"] and events[0].detail["reasons"] == ["lý do"]
+        assert repo.flagged_cases(s)[0].analysis.risk == 0.8
+
+
+def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(sqlite_url):
+    engine = make_engine(sqlite_url)
+    with engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(text("PRAGMA busy_timeout")).scalar() >= 10_000
+
+
+def test_unreachable_database_is_a_clear_error():
+    with pytest.raises(DatabaseError, match="cannot connect"):
+        make_engine("postgresql://nobody@127.0.0.1:1/none")
+    with pytest.raises(DatabaseError, match="invalid database URL"):
+        make_engine("nosuchdb://x")

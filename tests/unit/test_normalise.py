@@ -1,0 +1,34 @@
+import unicodedata
+
+from nlp.langid import detect_language
+from nlp.normalise import clean_text, fold, nfc, normalise_tone_marks
+
+
+def test_nfd_and_nfc_inputs_become_the_same_text():
+    word = "Hải Dương hòa bình"
+    assert clean_text(unicodedata.normalize("NFD", word)) == clean_text(word) == nfc(word)
+
+
+def test_old_tone_placement_is_rewritten_in_open_syllables_only():
+    assert normalise_tone_marks("hoà thuỷ khoẻ Hoà UỶ BAN") == "hòa thủy khỏe Hòa ỦY BAN"
+    # closed syllables and "qu" keep their marks
+    assert normalise_tone_marks("hoàn thành quả quà hoạch thuyền") == "hoàn thành quả quà hoạch thuyền"
+
+
+def test_fold_keeps_length_and_removes_marks():
+    text = "Tỉnh Hải Dương, ĐẠI AN – Đồng"
+    folded = fold(text)
+    assert len(folded) == len(text)
+    assert folded == "tinh hai duong, dai an – dong"
+
+
+def test_clean_text_drops_controls_and_extra_blank_lines():
+    assert clean_text("a\u200b b\r\n\r\n\r\n\tc\ufeff") == "a b\n\nc"
+
+
+def test_language_identification():
+    assert detect_language("Tỉnh Hải Dương đẩy mạnh thu hút đầu tư vào các khu công nghiệp") == "vi"
+    assert detect_language("Nguoi dan tinh Hai Duong khong dong y voi quyet dinh cua huyen") == "vi"
+    assert detect_language("The province of Hai Duong said on Monday that exports rose") == "en"
+    assert detect_language("海阳省的经济发展很快") == "zh"
+    assert detect_language("12345 --- !!!") == "und"

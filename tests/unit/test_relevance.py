@@ -1,0 +1,79 @@
+"""Relevance tiers and every distractor class named in the design."""
+
+import pytest
+import yaml
+
+from config.settings import default_config_dir
+from nlp.relevance import Gazetteer, assess
+
+GAZ = Gazetteer.from_dict(yaml.safe_load((default_config_dir() / "gazetteer.yaml").read_text("utf-8")))
+FILLER = " Các đơn vị tiếp tục triển khai kế hoạch năm theo đúng tiến độ đề ra." * 30
+
+
+def tier(title: str, text: str) -> str:
+    return assess(title, text, GAZ).tier
+
+
+@pytest.mark.parametrize("title,text", [
+    ("Hải Dương thu hút 500 triệu USD vốn FDI", "UBND tỉnh Hải Dương cho biết nhiều dự án mới."),
+    ("Nong dan tinh Hai Duong thu hoach vai", "Nguoi dan tinh Hai Duong phan khoi vi duoc mua."),
+    ("Factory fire in Hai Duong injures three", "A fire broke out in Cam Giang district of Hai Duong."),
+    ("Lễ hội mùa thu Côn Sơn – Kiếp Bạc khai mạc", "Lễ hội ở Chí Linh thu hút hàng vạn du khách."),
+    ("Vụ vải sớm", "Nông dân huyện Thanh Hà bắt đầu thu hoạch vải thiều Thanh Hà từ sáng sớm."),
+    ("Hải Phòng (Hải Dương cũ) khởi công cầu mới", "Cầu nối Kinh Môn với Kim Thành dài 1,2 km."),
+])
+def test_focus(title, text):
+    assert tier(title, text) == "focus"
+
+
+def test_mention_in_a_list_of_provinces():
+    text = ("Tăng trưởng công nghiệp miền Bắc tiếp tục dẫn đầu." + FILLER +
+            " Các tỉnh Bắc Ninh, Hưng Yên, Hải Dương, Vĩnh Phúc có chỉ số sản xuất tăng." + FILLER)
+    assert tier("Công nghiệp miền Bắc tăng trưởng", text) == "mention"
+
+
+@pytest.mark.parametrize("title,text", [
+    # the common noun: ocean, oceanography
+    ("Viện Hải dương học công bố nghiên cứu san hô", "Các nhà hải dương học tại Nha Trang khảo sát rạn san hô."),
+    ("Bảo tàng biển mở cửa", "Triển lãm về hải dương mênh mông và sinh vật biển sâu."),
+    # a ship
+    ("Tàu Hải Dương 08 cập cảng Quy Nhơn", "Tàu Hải Dương 08 chở 20 tấn cá về cảng."),
+    # a person
+    ("Ca sĩ Nguyễn Hải Dương ra mắt album", "Nguyễn Hải Dương sinh năm 1995 tại TP.HCM."),
+    ("Badminton: Nguyen Hai Duong wins in Sydney", "Nguyen Hai Duong beat the top seed."),
+    # a company elsewhere
+    ("Công ty Hải Dương ở Bình Dương tuyển dụng", "Công ty Hải Dương có trụ sở tại Thủ Dầu Một."),
+    # a parish elsewhere
+    ("Giáo xứ Hải Dương ở Nghệ An mừng lễ", "Giáo xứ Hải Dương thuộc giáo phận Vinh."),
+    # places elsewhere sharing a district's name
+    ("Làng gốm Thanh Hà đón khách", "Làng gốm Thanh Hà ở Hội An, Quảng Nam thu hút du khách."),
+    ("Cửa khẩu Kim Thành thông quan", "Cửa khẩu Kim Thành ở Lào Cai đông xe hàng."),
+    ("Phường Gia Lộc phát triển", "Phường Gia Lộc thuộc tỉnh Tây Ninh xây trường mới."),
+    # a brand or an award
+    ("Đội Sao Đỏ vô địch", "Câu lạc bộ Sao Đỏ giành cúp sau loạt sút luân lưu."),
+    # nothing at all
+    ("Giá lúa gạo tăng", "Giá lúa tại Đồng bằng sông Cửu Long tăng nhẹ."),
+])
+def test_distractors_are_not_relevant(title, text):
+    result = assess(title, text, GAZ)
+    assert result.tier == "none", (result.places, result.dropped)
+
+
+def test_ambiguous_name_counts_with_the_region_named():
+    result = assess("Vải thiều lên ngôi", "Vải Thanh Hà của tỉnh Hải Dương xuất sang Nhật.", GAZ)
+    assert "Thanh Hà" in result.places and result.tier == "focus"
+
+
+def test_dropped_matches_say_why():
+    result = assess("Viện Hải dương học", "Nghiên cứu hải dương học.", GAZ)
+    assert result.dropped and all("danh từ chung" in d for d in result.dropped)
+
+
+def test_no_region_name_in_code():
+    """Swapping the gazetteer must be enough for another province: nothing Hải Dương in nlp/."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "nlp"
+    for path in root.glob("*.py"):
+        text = path.read_text("utf-8").lower()
+        assert "hải dương" not in text and "hai duong" not in text, path
