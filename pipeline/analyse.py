@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from nlp.analyse import AnalysisResult, Analyser, Document
+from nlp.analyse import Analyser, AnalysisResult, Document
 from store import repo
 from store.db import session_scope
 from store.models import Article
@@ -24,6 +24,7 @@ class AnalyseReport:
     analysed: int = 0
     flagged: int = 0
     cases_opened: int = 0
+    alerts: int = 0
     failed: int = 0
 
 
@@ -59,7 +60,8 @@ def _analyse_batch(analyser: Analyser, articles: list[Article]) -> list[Analysis
 
 
 def analyse_pending(engine: Engine, analyser: Analyser, batch_size: int = 50, limit: int | None = None,
-                    progress: Callable[[AnalyseReport], None] | None = None) -> AnalyseReport:
+                    progress: Callable[[AnalyseReport], None] | None = None,
+                    alert_threshold: float | None = None) -> AnalyseReport:
     """Analyse waiting articles in batches, each batch one transaction (restartable at any point)."""
     report = AnalyseReport()
     while limit is None or report.analysed + report.failed < limit:
@@ -73,10 +75,12 @@ def analyse_pending(engine: Engine, analyser: Analyser, batch_size: int = 50, li
                     repo.mark_failed(session, article, f"{type(result).__name__}: {result}")
                     report.failed += 1
                     continue
-                analysis, case = repo.save_analysis(session, article, analysis_values(result))
+                analysis, case = repo.save_analysis(session, article, analysis_values(result), alert_threshold)
                 report.analysed += 1
                 report.flagged += int(analysis.flagged)
-                report.cases_opened += int(case is not None and case.analysis_id == analysis.id)
+                opened = case is not None and case.analysis_id == analysis.id
+                report.cases_opened += int(opened)
+                report.alerts += int(opened and alert_threshold is not None and analysis.risk >= alert_threshold)
         if progress is not None:
             progress(report)
     return report

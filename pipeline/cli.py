@@ -92,8 +92,7 @@ def _read_lines(path: str) -> Iterator[tuple[int, str]]:
             raise CliError(f"không tìm thấy tệp / file not found: {path}")
         stream = file.open(encoding="utf-8")
     try:
-        for number, line in enumerate(stream, 1):
-            yield number, line
+        yield from enumerate(stream, 1)
     except UnicodeDecodeError as exc:
         raise CliError(f"{path}: không phải UTF-8 / not UTF-8: {exc.reason} at byte {exc.start}") from exc
     finally:
@@ -144,6 +143,7 @@ def _analyse_and_show(settings: Settings, engine: Any, limit: int | None = None)
         return analyse_pending(
             engine, analyser, settings.analyse_batch_size, limit,
             lambda r: status.update(f"Đang phân tích / analysing… {r.analysed} xong, {r.flagged} gắn cờ"),
+            alert_threshold=settings.alert_threshold,
         )
 
 
@@ -223,7 +223,8 @@ def cmd_analyse(args: argparse.Namespace) -> int:
     engine = _engine(settings, migrate=False)
     report = _analyse_and_show(settings, engine, args.limit)
     console.print(f"Phân tích / analysed: {report.analysed}, gắn cờ / flagged: {report.flagged}, "
-                  f"hồ sơ mới / cases opened: {report.cases_opened}, lỗi / failed: {report.failed}")
+                  f"hồ sơ mới / cases opened: {report.cases_opened}, cảnh báo / alerts: {report.alerts}, "
+                  f"lỗi / failed: {report.failed}")
     return 0
 
 
@@ -460,7 +461,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_train)
 
     p = _command(sub, "eval", "đánh giá mô hình / evaluate on labeled data (JSON metrics)")
-    p.add_argument("--data", required=True, metavar="FILE|NAME", help="JSONL có nhãn hoặc tên / labeled JSONL or a name: seed-test, demo")
+    p.add_argument("--data", required=True, metavar="FILE|NAME",
+                   help="JSONL có nhãn hoặc tên / labeled JSONL or a name: seed-test, demo")
     p.set_defaults(func=cmd_eval)
 
     p = _command(sub, "export", "xuất dữ liệu / export articles")

@@ -13,7 +13,9 @@ _DMY = re.compile(
     r"(?P<d>\d{1,2})[/.\-](?P<m>\d{1,2})[/.\-](?P<y>\d{4})"
     r"(?:\D{0,6}?(?P<H>\d{1,2})[:hg](?P<M>\d{2})(?::(?P<S>\d{2}))?)?"
 )
-_HM_FIRST = re.compile(r"(?P<H>\d{1,2})[:h](?P<M>\d{2})\s*(?:,|-)?\s*(?:ngày\s*)?(?P<d>\d{1,2})/(?P<m>\d{1,2})/(?P<y>\d{4})")
+_HM_FIRST = re.compile(
+    r"(?P<H>\d{1,2})[:h](?P<M>\d{2})\s*(?:,|-)?\s*(?:ngày\s*)?(?P<d>\d{1,2})/(?P<m>\d{1,2})/(?P<y>\d{4})"
+)
 _OFFSET = re.compile(r"(?:GMT|UTC)\s*(?P<sign>[+\-−])\s*(?P<h>\d{1,2})(?::?(?P<m>\d{2}))?", re.IGNORECASE)
 _RELATIVE = re.compile(r"(?P<n>\d+)\s*(?P<unit>phút|giờ|tiếng|ngày|tuần)\s*trước", re.IGNORECASE)
 _UNITS = {"phút": "minutes", "giờ": "hours", "tiếng": "hours", "ngày": "days", "tuần": "weeks"}

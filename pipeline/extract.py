@@ -97,7 +97,7 @@ def extract(html: str, url: str) -> Extracted:
         text = clean_text(getattr(doc, "text", None) or "")
         author = clean_text(getattr(doc, "author", None) or "") or None
         if published is None and getattr(doc, "date", None):
-            published = parse_iso(str(doc.date))
+            published = parse_iso(str(getattr(doc, "date", "")))
     if text.startswith(title) and title:
         text = text[len(title):].lstrip()
     return Extracted(

@@ -145,8 +145,12 @@ def audit(session: Session, actor: str, action: str, object_type: str, object_id
                            object_id=str(object_id), detail=detail or {}))
 
 
-def save_analysis(session: Session, article: Article, values: dict[str, Any]) -> tuple[Analysis, ReviewCase | None]:
-    """Store an analysis, mark the article analysed and open a review case when flagged."""
+def save_analysis(session: Session, article: Article, values: dict[str, Any],
+                  alert_threshold: float | None = None) -> tuple[Analysis, ReviewCase | None]:
+    """Store an analysis, mark the article analysed, open a review case when flagged.
+
+    At or over the alert threshold an `alert.raise` audit event is recorded for the alert sender.
+    """
     analysis = Analysis(article_id=article.id, **values)
     session.add(analysis)
     article.status = "analysed"
@@ -162,6 +166,9 @@ def save_analysis(session: Session, article: Article, values: dict[str, Any]) ->
             audit(session, SYSTEM_ACTOR, "case.open", "review_case", case.id,
                   {"article_id": article.id, "risk": analysis.risk, "reasons": analysis.reasons,
                    "model_version": analysis.model_version})
+            if alert_threshold is not None and analysis.risk >= alert_threshold:
+                audit(session, SYSTEM_ACTOR, "alert.raise", "review_case", case.id,
+                      {"article_id": article.id, "risk": analysis.risk, "title": article.title})
     return analysis, case
 
 

@@ -53,7 +53,7 @@ class FeedSpider(scrapy.Spider):
                 )
 
     def parse_feed(self, response: Response, source_id: str) -> Iterator[Any]:
-        content_type = response.headers.get("Content-Type", b"").decode("latin-1").lower()
+        content_type = (response.headers.get("Content-Type") or b"").decode("latin-1").lower()
         try:
             feed = parse_feed(response.body, content_type)
         except FeedError as exc:
@@ -81,7 +81,7 @@ class FeedSpider(scrapy.Spider):
         yield FetchedPage(
             source_id=source_id, url=entry.link, final_url=response.url, status=response.status,
             body=response.body, encoding=encoding,
-            content_type=response.headers.get("Content-Type", b"").decode("latin-1"),
+            content_type=(response.headers.get("Content-Type") or b"").decode("latin-1"),
             fetched_at=datetime.now(UTC), entry=entry,
         )
 

@@ -47,7 +47,7 @@ class DemoWeb:
     def base_url(self) -> str:
         """http://127.0.0.1:PORT"""
         host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def respond(self, raw_path: str) -> tuple[int, str, bytes]:
         """Status, content type and body for a request path."""

@@ -74,11 +74,12 @@ def test_flagged_analysis_opens_one_case_with_an_audit_event(db_url):
     for _ in range(2):
         with session_scope(engine) as s:
             article = s.get(Article, article_id)
-            repo.save_analysis(s, article, values)
+            repo.save_analysis(s, article, values, alert_threshold=0.75)
     with session_scope(engine) as s:
         assert len(s.scalars(select(ReviewCase)).all()) == 1
-        events = s.scalars(select(AuditEvent)).all()
-        assert [e.action for e in events] == ["case.open"] and events[0].detail["reasons"] == ["lý do"]
+        events = s.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
+        assert [e.action for e in events] == ["case.open", "alert.raise"]
+        assert events[0].detail["reasons"] == ["lý do"] and events[0].actor == "system"
         assert repo.flagged_cases(s)[0].analysis.risk == 0.8
 
 
