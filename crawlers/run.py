@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from scrapy.crawler import CrawlerProcess
+from twisted.python.failure import Failure
 
 from crawlers.settings import crawl_settings
 from crawlers.spiders.feed import FeedSpider
@@ -21,10 +22,17 @@ def main(argv: list[str] | None = None) -> int:
     job = json.loads(Path(args[0]).read_text(encoding="utf-8"))
     process = CrawlerProcess(crawl_settings(job.get("settings", {})), install_root_handler=True)
     crawler = process.create_crawler(FeedSpider)
-    process.crawl(crawler, sources=job["sources"], known_file=job.get("known_file"))
+    failures: list[Failure] = []
+    done = process.crawl(crawler, sources=job["sources"], known_file=job.get("known_file"))
+    done.addErrback(failures.append)
     process.start()
-    stats = crawler.stats.get_stats() if crawler.stats else {}
-    return 1 if stats.get("hdm/pipeline_failed") else 0
+    if failures:
+        # A crawl that could not start (e.g. the storing pipeline failed to load) must not look
+        # like a crawl that found nothing new.
+        print(f"crawl failed: {failures[0].getErrorMessage()}", file=sys.stderr)
+        print(failures[0].getTraceback(), file=sys.stderr)
+        return 1
+    return 0
 
 
 if __name__ == "__main__":

@@ -198,8 +198,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     location = settings.sqlite_path.resolve() if settings.sqlite_path else settings.database_url
     console.print(f"CSDL / database: {location}")
     console.print(f"Nhật ký thu thập / crawl log: {report.log_path}")
+    if report.status != "ok":
+        err_console.print(f"lỗi / error: thu thập thất bại / the crawl failed: {report.message}", markup=False)
+        return 1
     console.print("Tiếp theo / next: 'make serve' rồi mở / then open http://127.0.0.1:8000/")
-    return 0 if report.status == "ok" else 1
+    return 0
 
 
 def cmd_crawl(args: argparse.Namespace) -> int:
@@ -213,7 +216,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     report = _crawl_and_show(settings, engine, [s.model_dump(mode="json") for s in sources])
     console.print(_summary_table(engine, report, f"crawl {report.run_id}"))
     if report.status != "ok":
-        err_console.print(f"lỗi / error: thu thập {report.status}, xem / see {report.log_path}")
+        err_console.print(f"lỗi / error: thu thập thất bại / the crawl failed: {report.message}", markup=False)
         return 1
     return 0
 

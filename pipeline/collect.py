@@ -42,6 +42,7 @@ class CrawlReport:
     run_id: str
     status: str
     exit_code: int | None
+    message: str | None
     rows: list[dict[str, Any]]
     log_path: Path
 
@@ -117,10 +118,11 @@ def crawl(settings: Settings, engine: Engine, sources: list[dict[str, Any]],
         exit_code, status = _run_subprocess(job_file, settings.crawl_timeout_seconds, engine, run_id,
                                             progress)
     message = None if status == "ok" else f"crawl {status} (exit {exit_code}); log: {log_path}"
+    status = status.split(":", 1)[0]
     with session_scope(engine) as session:
         repo.finish_crawl_run(session, run_id, status, message)
         rows = repo.source_summary(session, run_id)
-    return CrawlReport(run_id, status, exit_code, rows, log_path)
+    return CrawlReport(run_id, status, exit_code, message, rows, log_path)
 
 
 def _run_subprocess(job_file: Path, timeout: int, engine: Engine, run_id: str,
@@ -147,5 +149,6 @@ def _run_subprocess(job_file: Path, timeout: int, engine: Engine, run_id: str,
     stderr = process.stderr.read().decode("utf-8", "replace") if process.stderr else ""
     if process.returncode != 0:
         logger.error("crawl subprocess exited %s: %s", process.returncode, stderr[-2000:])
-        return process.returncode, "failed"
+        first = next((line for line in stderr.splitlines() if line.startswith("crawl failed:")), "")
+        return process.returncode, f"failed{': ' + first[len('crawl failed: '):] if first else ''}"
     return 0, "ok"

@@ -70,3 +70,15 @@ def test_broken_feeds_are_recorded_not_silent(sqlite_url, demo_web):
         reasons = sorted(s.scalars(select(Quarantine.reason)).all())
     assert any("HTML page where a feed should be" in r for r in reasons)
     assert any("HTTP 404" in r for r in reasons)
+
+
+def test_a_crawl_that_cannot_start_is_a_failure_not_an_empty_run(sqlite_url, demo_web, monkeypatch):
+    import pipeline.collect
+
+    monkeypatch.setattr(pipeline.collect, "STORE_PIPELINE", "pipeline.no_such_module.Store")
+    engine = make_engine(sqlite_url)
+    upgrade(engine)
+    report = crawl(test_settings(sqlite_url), engine, _sources(demo_web)[:1])
+    assert report.status == "failed" and report.exit_code == 1
+    assert "no_such_module" in (report.message or "")
+    assert report.rows[0]["status"] == "failed"
