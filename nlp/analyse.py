@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from nlp.features import prepare
-from nlp.langid import detect_language
+from nlp.langid import detect_language, has_diacritics
 from nlp.models import ModelBundle
 from nlp.normalise import clean_text
 from nlp.relevance import Gazetteer, assess
@@ -107,7 +107,8 @@ class Analyser:
             reasons.append("Địa danh: " + ", ".join(relevance.places[:6]))
         found_entities: list[dict[str, str]] = []
         errors: list[str] = []
-        if self.with_entities and lang == "vi" and relevance.tier != "none":
+        # underthesea's tagger is trained on accented text: on unaccented text it invents entities
+        if self.with_entities and lang == "vi" and relevance.tier != "none" and has_diacritics(text):
             ner = entities(f"{title}\n{text}")
             found_entities = ner.entities
             if ner.error:

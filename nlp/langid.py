@@ -27,6 +27,12 @@ def _has_vi_mark(word: str) -> bool:
     return any(unicodedata.combining(c) for c in unicodedata.normalize("NFD", word))
 
 
+def has_diacritics(text: str, share: float = 0.15) -> bool:
+    """True when Vietnamese text is written with its diacritics (not forum-style unaccented)."""
+    words = [w.lower() for w in _WORD.findall(text[:4000])]
+    return bool(words) and sum(1 for w in words if _has_vi_mark(w)) / len(words) >= share
+
+
 def detect_language(text: str) -> str:
     """ISO 639-1 code of the text's language: 'vi', 'en', another script's code, or 'und'."""
     sample = text[:4000]

@@ -32,3 +32,10 @@ def test_language_identification():
     assert detect_language("The province of Hai Duong said on Monday that exports rose") == "en"
     assert detect_language("海阳省的经济发展很快") == "zh"
     assert detect_language("12345 --- !!!") == "und"
+
+
+def test_unaccented_vietnamese_is_told_apart():
+    from nlp.langid import has_diacritics
+
+    assert has_diacritics("Người dân tỉnh Hải Dương phấn khởi đón mùa vải")
+    assert not has_diacritics("Nguoi dan tinh Hai Duong phan khoi don mua vai")
