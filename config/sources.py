@@ -38,7 +38,20 @@ class SourceConfig(BaseModel):
     enabled: bool = True
     prior: float = Field(0.0, ge=-1.0, le=1.0)
     notes: str | None = None
-    robots_override_reason: str | None = None
+    robots_override_reason: str | None = Field(
+        None, min_length=10, description="set only with a written reason: robots.txt is then not obeyed")
+    max_pages: int = Field(3, ge=1, le=50)
+    next_selector: str | None = None
+    extract: dict[str, str] | None = None
+
+    @field_validator("extract")
+    @classmethod
+    def _extract_fields(cls, value: dict[str, str] | None) -> dict[str, str] | None:
+        if value is not None:
+            unknown = set(value) - {"title", "text", "author", "date"}
+            if unknown:
+                raise ValueError(f"extract accepts title, text, author, date; not {sorted(unknown)}")
+        return value
 
     @field_validator("feeds", "sitemaps", "listings")
     @classmethod

@@ -1,4 +1,4 @@
-"""Downloader middlewares: refuse requests that resolve to private addresses (SSRF guard)."""
+"""Downloader middlewares: the SSRF guard and retries that wait (Retry-After, exponential backoff)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,11 @@ from urllib.parse import urlsplit
 
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response
+from scrapy.settings import Settings
+from scrapy.utils.response import response_status_message
 
 logger = logging.getLogger(__name__)
 
@@ -37,19 +41,98 @@ def forbidden_address(host: str) -> str | None:
 class PrivateAddressGuard:
     """Checks every request, redirects included, unless HDM_ALLOW_PRIVATE_HOSTS is set."""
 
-    def __init__(self, allow_private: bool) -> None:
+    def __init__(self, allow_private: bool, allowlist: list[str] | None = None) -> None:
         self.allow_private = allow_private
+        self.allowlist = {entry.lower() for entry in allowlist or []}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> PrivateAddressGuard:
-        return cls(crawler.settings.getbool("HDM_ALLOW_PRIVATE_HOSTS"))
+        return cls(crawler.settings.getbool("HDM_ALLOW_PRIVATE_HOSTS"),
+                   crawler.settings.getlist("HDM_PRIVATE_HOST_ALLOWLIST"))
 
     def process_request(self, request: Request, spider: Spider | None = None) -> Any:
         if self.allow_private:
             return None
-        host = urlsplit(request.url).hostname or ""
+        parts = urlsplit(request.url)
+        host = parts.hostname or ""
+        if f"{host}:{parts.port}".lower() in self.allowlist or host.lower() in self.allowlist:
+            return None
         reason = forbidden_address(host)
         if reason:
             logger.warning("refused %s: %s", request.url, reason)
             raise PrivateAddressRefused(f"địa chỉ nội bộ bị chặn / private address refused: {reason}")
         return None
+
+
+def retry_after_seconds(value: bytes | str | None, now: float | None = None) -> float | None:
+    """Seconds from a Retry-After header: delta-seconds or an HTTP date; None when absent or bad."""
+    if not value:
+        return None
+    text = value.decode("latin-1") if isinstance(value, bytes) else value
+    text = text.strip()
+    if text.isdigit():
+        return float(text)
+    from email.utils import parsedate_to_datetime
+
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    import time
+
+    return max(0.0, when.timestamp() - (now if now is not None else time.time()))
+
+
+async def _sleep(seconds: float) -> None:
+    from scrapy.utils.defer import maybe_deferred_to_future
+    from twisted.internet import reactor
+    from twisted.internet.task import deferLater
+
+    await maybe_deferred_to_future(deferLater(reactor, seconds, lambda: None))  # type: ignore[arg-type]
+
+
+class BackoffRetryMiddleware(RetryMiddleware):
+    """Scrapy's retry with waits: Retry-After on 429/503, exponential backoff otherwise.
+
+    A Retry-After longer than RETRY_AFTER_MAX is not waited for: the response is given up on and
+    recorded, and the source is tried again on its next run.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(settings)
+        self.backoff_base = settings.getfloat("RETRY_BACKOFF_BASE", 1.0)
+        self.backoff_max = settings.getfloat("RETRY_BACKOFF_MAX", 60.0)
+        self.retry_after_max = settings.getfloat("RETRY_AFTER_MAX", 300.0)
+
+    def _backoff(self, request: Request) -> float:
+        attempt = int(request.meta.get("retry_times", 0))
+        return float(min(self.backoff_max, self.backoff_base * (2**attempt)))
+
+    async def process_response(  # type: ignore[override]
+        self, request: Request, response: Response, spider: Spider | None = None
+    ) -> Request | Response:
+        if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:
+            return response
+        delay = self._backoff(request)
+        if response.status in (429, 503):
+            asked = retry_after_seconds(response.headers.get("Retry-After"))
+            if asked is not None:
+                if asked > self.retry_after_max:
+                    logger.warning("%s asks to retry after %.0fs: giving up for this run", request.url, asked)
+                    return response
+                delay = max(delay, asked)
+        retry = self._retry(request, response_status_message(response.status))
+        if retry is None:
+            return response
+        await _sleep(delay)
+        return retry
+
+    async def process_exception(  # type: ignore[override]
+        self, request: Request, exception: Exception, spider: Spider | None = None
+    ) -> Request | Response | None:
+        if not isinstance(exception, self.exceptions_to_retry) or request.meta.get("dont_retry", False):
+            return None
+        retry = self._retry(request, exception)
+        if retry is not None:
+            await _sleep(self._backoff(request))
+        return retry

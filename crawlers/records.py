@@ -32,6 +32,7 @@ class FetchedPage:
     fetched_at: datetime
     entry: FeedEntry | None = None
     via: str = "feed"
+    origin: str | None = None
 
 
 @dataclass
@@ -51,4 +52,23 @@ class FetchProblem:
     reason: str
     status: int | None = None
     stage: str = "article"
+    origin: str | None = None
+    transient: bool = False
     extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class EntryPointState:
+    """What a feed or sitemap looked like this time, for conditional GET on the next run.
+
+    The storing pipeline keeps it only if the crawl finished and every entry it announced was
+    stored or refused for good; otherwise the next run reads the feed again.
+    """
+
+    source_id: str
+    url: str
+    changed: bool
+    etag: str | None = None
+    last_modified: str | None = None
+    body_hash: str | None = None
+    entries: int = 0

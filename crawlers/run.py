@@ -10,7 +10,7 @@ from scrapy.crawler import CrawlerProcess
 from twisted.python.failure import Failure
 
 from crawlers.settings import crawl_settings
-from crawlers.spiders.feed import FeedSpider
+from crawlers.spiders.source import SourceSpider
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -21,9 +21,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     job = json.loads(Path(args[0]).read_text(encoding="utf-8"))
     process = CrawlerProcess(crawl_settings(job.get("settings", {})), install_root_handler=True)
-    crawler = process.create_crawler(FeedSpider)
+    crawler = process.create_crawler(SourceSpider)
     failures: list[Failure] = []
-    done = process.crawl(crawler, sources=job["sources"], known_file=job.get("known_file"))
+    done = process.crawl(crawler, sources=job["sources"], known_file=job.get("known_file"),
+                         entry_state=job.get("entry_state"), max_articles=job.get("max_articles"))
     done.addErrback(failures.append)
     process.start()
     if failures:

@@ -18,7 +18,14 @@ BASE_SETTINGS: dict[str, Any] = {
     "COOKIES_ENABLED": False,
     "AUTOTHROTTLE_ENABLED": True,
     "CONCURRENT_REQUESTS_PER_DOMAIN": 4,
-    "DOWNLOADER_MIDDLEWARES": {"crawlers.middlewares.PrivateAddressGuard": 50},
+    "DOWNLOADER_MIDDLEWARES": {
+        "crawlers.middlewares.PrivateAddressGuard": 50,
+        "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+        "crawlers.middlewares.BackoffRetryMiddleware": 550,
+    },
+    "RETRY_BACKOFF_BASE": 1.0,
+    "RETRY_BACKOFF_MAX": 60.0,
+    "RETRY_AFTER_MAX": 300.0,
     "REQUEST_FINGERPRINTER_IMPLEMENTATION": "2.7",
 }
 

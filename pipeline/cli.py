@@ -7,7 +7,7 @@ import json
 import logging
 import sys
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 from zoneinfo import ZoneInfo
@@ -154,14 +154,14 @@ def _summary_table(engine: Any, report: Any, title: str) -> Table:
 
     table = Table(title=title)
     for col in ("Nguồn / source", "Tải / fetched", "Mới / new", "Trùng / duplicates",
-                "Lỗi / errors", "Liên quan / relevant", "Gắn cờ / flagged"):
+                "Không đổi / unchanged", "Lỗi / errors", "Liên quan / relevant", "Gắn cờ / flagged"):
         table.add_column(col, justify="left" if col.startswith("Nguồn") else "right", overflow="fold")
-    totals = [0] * 6
+    totals = [0] * 7
     with session_scope(engine) as session:
         for row in report.rows:
             counts = repo.relevance_counts(session, row["source_id"], run_id=report.run_id)
-            values = [row["fetched"], row["new"], row["duplicates"], row["errors"], counts["relevant"],
-                      counts["flagged"]]
+            values = [row["fetched"], row["new"], row["duplicates"], row["unchanged"], row["errors"],
+                      counts["relevant"], counts["flagged"]]
             totals = [a + b for a, b in zip(totals, values, strict=True)]
             table.add_row(row["source_id"], *map(str, values))
         table.add_row("Tổng / total", *map(str, totals), style="bold")
@@ -362,6 +362,77 @@ def cmd_sources(args: argparse.Namespace) -> int:
     return 0
 
 
+def _find_source(settings: Settings, path: str | None, source_id: str) -> Any:
+    for source in _sources(settings, path):
+        if source.id == source_id:
+            return source
+    raise CliError(f"không có nguồn với id / no source with id '{source_id}'")
+
+
+def cmd_sources_check(args: argparse.Namespace) -> int:
+    from pipeline.collect import CollectError, preview
+
+    settings = _settings(args)
+    source = _find_source(settings, args.sources, args.id)
+    with console.status(f"Đang kiểm tra / checking {source.id}…"):
+        try:
+            lines = preview(settings, source.model_dump(mode="json"), args.limit)
+        except CollectError as exc:
+            raise CliError(str(exc)) from exc
+    announced = sum(int(x.get("entries", 0)) for x in lines if x["type"] == "entry_point")
+    articles = [x for x in lines if x["type"] == "article"]
+    problems = [x for x in lines if x["type"] == "problem"]
+    console.print(f"Nguồn / source: {source.id} — {source.name} ({source.kind.value}, {source.lang})"
+                  + ("" if source.enabled else " [đang tắt / disabled]"), markup=False)
+    page_problems = [p for p in problems if p["reason"].startswith("article") or "page" in p["reason"]]
+    console.print(f"Được công bố / announced: {announced} mục / entries; đã thử / tried: "
+                  f"{len(articles) + len(page_problems)}; trích xuất được / extracted: {len(articles)}")
+    for item in articles[:3]:
+        when = item.get("published_at")
+        local = _local(datetime.fromisoformat(when), settings.timezone) if when else "không rõ ngày / no date"
+        console.print(f"  • {item['title']} — {local} ({item['lang']}, {item['chars']} ký tự / chars)",
+                      markup=False)
+    warnings = [f"{p['url']}: {p['reason']}" for p in problems]
+    warnings += [f"{a['url']}: không có ngày đăng / no publication date" for a in articles if not a.get("published_at")]
+    if not announced and not articles:
+        warnings.append("không thu được gì / nothing collected")
+    for warning in warnings[:10]:
+        console.print(f"  ! {warning}", markup=False)
+    console.print("Kết luận / verdict: " + ("dùng được / usable" if articles and len(articles) >= len(problems)
+                                            else "cần xem lại / needs attention"))
+    return 0 if articles else 1
+
+
+def cmd_sources_health(args: argparse.Namespace) -> int:
+    from sqlalchemy import func, select
+
+    from pipeline.health import assess_health
+    from store.db import session_scope
+    from store.models import Article, Source, utcnow
+
+    settings = _settings(args)
+    engine = _engine(settings, migrate=False)
+    now = utcnow()
+    table = Table(title="Tình trạng nguồn / source health")
+    for col in ("id", "trạng thái / state", "thành công cuối / last success", "lỗi cuối / last error",
+                "bài/ngày (7 ngày) / items per day", "lý do / reason"):
+        table.add_column(col, overflow="fold")
+    with session_scope(engine) as session:
+        week = dict(session.execute(
+            select(Article.source_id, func.count(Article.id))
+            .where(Article.fetched_at >= now - timedelta(days=7)).group_by(Article.source_id)).all())
+        for source in session.scalars(select(Source).order_by(Source.id)):
+            per_day = week.get(source.id, 0) / 7.0
+            health = assess_health(source.enabled, source.last_success_at, source.last_new_at,
+                                   source.consecutive_failures, per_day, source.created_at, now)
+            error = f"{_local(source.last_error_at, settings.timezone)} {source.last_error or ''}".strip() \
+                if source.last_error_at else "—"
+            table.add_row(source.id, health.state, _local(source.last_success_at, settings.timezone), error,
+                          f"{per_day:.1f}", health.reason)
+    console.print(table)
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -482,6 +553,13 @@ def build_parser() -> argparse.ArgumentParser:
     q = _command(sources_sub, "list", "liệt kê nguồn / list sources")
     q.add_argument("--sources", metavar="FILE", help="tệp nguồn khác / another sources file")
     q.set_defaults(func=cmd_sources)
+    q = _command(sources_sub, "check", "thử một nguồn, không lưu / fetch a source once, store nothing")
+    q.add_argument("id", metavar="ID", help="id nguồn / source id")
+    q.add_argument("--sources", metavar="FILE", help="tệp nguồn khác / another sources file")
+    q.add_argument("--limit", type=int, default=10, help="số bài thử tối đa / articles to try (10)")
+    q.set_defaults(func=cmd_sources_check)
+    q = _command(sources_sub, "health", "tình trạng từng nguồn / per-source health")
+    q.set_defaults(func=cmd_sources_health)
 
     p = _command(sub, "serve", "mở ứng dụng web / start the web app")
     p.add_argument("--host", default="127.0.0.1", help="địa chỉ nghe / listen address (127.0.0.1)")

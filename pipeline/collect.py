@@ -13,6 +13,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,13 +22,15 @@ from sqlalchemy.engine import Engine
 
 from config.settings import Settings
 from crawlers.canonical import url_hash
+from pipeline.health import next_interval
 from store import repo
 from store.db import session_scope
-from store.models import Article
+from store.models import Article, utcnow
 
 logger = logging.getLogger(__name__)
 
 STORE_PIPELINE = "pipeline.ingest.StoreItems"
+PREVIEW_PIPELINE = "pipeline.ingest.PreviewItems"
 Progress = Callable[[list[dict[str, Any]]], None]
 
 
@@ -63,6 +66,7 @@ def _job_settings(settings: Settings, run_id: str, log_path: Path) -> dict[str, 
         "HDM_DATABASE_URL": settings.database_url,
         "HDM_RUN_ID": run_id,
         "HDM_ALLOW_PRIVATE_HOSTS": settings.allow_private_hosts,
+        "HDM_PRIVATE_HOST_ALLOWLIST": list(settings.private_host_allowlist),
         "LOG_FILE": str(log_path),
         "LOG_FILE_APPEND": True,
     })
@@ -91,7 +95,9 @@ def prepare_job(settings: Settings, engine: Engine, sources: list[dict[str, Any]
     known_file = workdir / "known.txt"
     known_file.write_text("\n".join(sorted(known_hashes(engine))), encoding="ascii")
     job_file = workdir / "job.json"
-    job = {"sources": sources, "known_file": str(known_file),
+    with session_scope(engine) as session:
+        states = repo.entry_states(session, [s["id"] for s in sources])
+    job = {"sources": sources, "known_file": str(known_file), "entry_state": states,
            "settings": _job_settings(settings, run_id, log_path)}
     job_file.write_text(json.dumps(job, ensure_ascii=False, default=str), encoding="utf-8")
     return run_id, job_file, log_path
@@ -121,11 +127,12 @@ def crawl(settings: Settings, engine: Engine, sources: list[dict[str, Any]],
     status = status.split(":", 1)[0]
     with session_scope(engine) as session:
         repo.finish_crawl_run(session, run_id, status, message)
+        update_health(session, run_id, sources, status)
         rows = repo.source_summary(session, run_id)
     return CrawlReport(run_id, status, exit_code, message, rows, log_path)
 
 
-def _run_subprocess(job_file: Path, timeout: int, engine: Engine, run_id: str,
+def _run_subprocess(job_file: Path, timeout: int, engine: Engine | None, run_id: str,
                     progress: Progress | None) -> tuple[int | None, str]:
     process = subprocess.Popen(  # noqa: S603 - fixed interpreter and module
         crawl_command(job_file), env=subprocess_env(),
@@ -138,7 +145,7 @@ def _run_subprocess(job_file: Path, timeout: int, engine: Engine, run_id: str,
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
                 return None, "timeout"
-            if progress is not None:
+            if progress is not None and engine is not None:
                 with session_scope(engine) as session:
                     progress(repo.source_summary(session, run_id))
             time.sleep(0.5)
@@ -152,3 +159,49 @@ def _run_subprocess(job_file: Path, timeout: int, engine: Engine, run_id: str,
         first = next((line for line in stderr.splitlines() if line.startswith("crawl failed:")), "")
         return process.returncode, f"failed{': ' + first[len('crawl failed: '):] if first else ''}"
     return 0, "ok"
+
+
+def update_health(session: Any, run_id: str, sources: list[dict[str, Any]], status: str) -> None:
+    """After a run: each source's success or failure, failure count, adaptive interval, next due time."""
+    from store.models import Source
+
+    now = utcnow()
+    by_source = {row.source_id: row for row in repo.crawl_runs(session, run_id)}
+    for cfg in sources:
+        source = session.get(Source, cfg["id"])
+        run = by_source.get(cfg["id"])
+        if source is None or run is None:
+            continue
+        entry_points = len(cfg.get("feeds", [])) + len(cfg.get("sitemaps", [])) + len(cfg.get("listings", []))
+        failed = status != "ok" or (entry_points > 0 and run.entry_errors >= entry_points)
+        source.consecutive_failures = source.consecutive_failures + 1 if failed else 0
+        if failed:
+            source.last_error_at = now
+            source.last_error = run.message or f"{run.entry_errors}/{entry_points} entry points failed"
+            run.status = "failed"
+        else:
+            source.last_success_at = now
+        if run.new:
+            source.last_new_at = now
+        base = float(cfg.get("interval_minutes", 60))
+        source.current_interval_minutes = next_interval(
+            base, source.current_interval_minutes or base, run.new, failed, source.consecutive_failures)
+        source.next_due_at = now + timedelta(minutes=source.current_interval_minutes)
+
+
+def preview(settings: Settings, source: dict[str, Any], limit: int = 10) -> list[dict[str, Any]]:
+    """Fetch a source once without storing anything: what it announces and what extraction makes of it."""
+    with tempfile.TemporaryDirectory(prefix="hdm-check-") as tmp:
+        out = Path(tmp) / "preview.jsonl"
+        scrapy = _job_settings(settings, "preview", log_dir(settings) / "check.log")
+        scrapy["ITEM_PIPELINES"] = {PREVIEW_PIPELINE: 300}
+        scrapy["HDM_PREVIEW_FILE"] = str(out)
+        job_file = Path(tmp) / "job.json"
+        job_file.write_text(json.dumps({"sources": [source], "max_articles": limit, "settings": scrapy},
+                                       ensure_ascii=False, default=str), encoding="utf-8")
+        exit_code, status = _run_subprocess(job_file, settings.crawl_timeout_seconds, None, "preview", None)
+        if exit_code != 0:
+            raise CollectError(f"kiểm tra thất bại / check failed: {status}")
+        if not out.exists():
+            return []
+        return [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines() if line.strip()]

@@ -77,8 +77,28 @@ def _page_meta(tree: lxml.html.HtmlElement, base_url: str) -> tuple[str | None, 
     return canonical, published
 
 
-def extract(html: str, url: str) -> Extracted:
-    """Title, text, author, date, language and rel=canonical of an article page."""
+def _overridden(html: str, overrides: dict[str, str]) -> dict[str, str]:
+    """Fields taken by the source's own CSS selectors (title, text, author, date)."""
+    from parsel import Selector
+
+    page = Selector(text=html)
+    out: dict[str, str] = {}
+    for field_name in ("title", "text", "author", "date"):
+        css = overrides.get(field_name)
+        if not css:
+            continue
+        parts = [" ".join(node.css("::text").getall()).strip() for node in page.css(css)]
+        value = "\n".join(p for p in parts if p)
+        if value:
+            out[field_name] = value
+    return out
+
+
+def extract(html: str, url: str, overrides: dict[str, str] | None = None) -> Extracted:
+    """Title, text, author, date, language and rel=canonical of an article page.
+
+    `overrides` maps title/text/author/date to CSS selectors for sites where the generic result is wrong.
+    """
     canonical: str | None = None
     published: datetime | None = None
     try:
@@ -86,6 +106,9 @@ def extract(html: str, url: str) -> Extracted:
         canonical, published = _page_meta(tree, url)
     except (lxml.etree.ParserError, ValueError) as exc:
         logger.debug("cannot parse %s for metadata: %s", url, exc)
+    forced = _overridden(html, overrides) if overrides else {}
+    if forced.get("date"):
+        published = parse_vietnamese_datetime(forced["date"]) or parse_iso(forced["date"]) or published
     doc = trafilatura.bare_extraction(
         html, url=url, with_metadata=True, include_comments=False, include_tables=False,
         favor_precision=True, deduplicate=False,
@@ -98,6 +121,9 @@ def extract(html: str, url: str) -> Extracted:
         author = clean_text(getattr(doc, "author", None) or "") or None
         if published is None and getattr(doc, "date", None):
             published = parse_iso(str(getattr(doc, "date", "")))
+    title = clean_text(forced.get("title", title))
+    text = clean_text(forced.get("text", text))
+    author = clean_text(forced["author"]) if forced.get("author") else author
     if text.startswith(title) and title:
         text = text[len(title):].lstrip()
     return Extracted(

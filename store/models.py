@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Float,
@@ -70,6 +71,10 @@ class Source(Base):
     last_success_at: Mapped[datetime | None] = mapped_column(default=None)
     last_error_at: Mapped[datetime | None] = mapped_column(default=None)
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    last_new_at: Mapped[datetime | None] = mapped_column(default=None)
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    current_interval_minutes: Mapped[float | None] = mapped_column(Float, default=None)
+    next_due_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class Article(Base):
@@ -80,6 +85,7 @@ class Article(Base):
         Index("ix_articles_status", "status"),
         Index("ix_articles_source_published", "source_id", "published_at"),
         Index("ix_articles_content_hash", "content_hash"),
+        Index("ix_articles_source_title", "source_id", "title_hash"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -94,7 +100,9 @@ class Article(Base):
     published_at: Mapped[datetime | None] = mapped_column(default=None)
     fetched_at: Mapped[datetime] = mapped_column(default=utcnow)
     content_hash: Mapped[str] = mapped_column(String(64))
-    story_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    title_hash: Mapped[str | None] = mapped_column(String(64), default=None)
+    simhash: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    story_id: Mapped[str | None] = mapped_column(String(64), default=None, index=True)
     http_status: Mapped[int | None] = mapped_column(Integer, default=None)
     raw_html: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
     raw_encoding: Mapped[str] = mapped_column(String(16), default="zlib")
@@ -182,6 +190,8 @@ class CrawlRun(Base):
     new: Mapped[int] = mapped_column(Integer, default=0)
     duplicates: Mapped[int] = mapped_column(Integer, default=0)
     errors: Mapped[int] = mapped_column(Integer, default=0)
+    entry_errors: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    unchanged: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     message: Mapped[str | None] = mapped_column(Text, default=None)
 
 
@@ -197,3 +207,19 @@ class Quarantine(Base):
     url: Mapped[str] = mapped_column(Text)
     http_status: Mapped[int | None] = mapped_column(Integer, default=None)
     reason: Mapped[str] = mapped_column(Text)
+
+
+class EntryPoint(Base):
+    """A feed or sitemap as last seen, for conditional GET (ETag, Last-Modified, body hash)."""
+
+    __tablename__ = "entry_points"
+
+    url_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    url: Mapped[str] = mapped_column(Text)
+    source_id: Mapped[str] = mapped_column(ForeignKey("sources.id"), index=True)
+    etag: Mapped[str | None] = mapped_column(Text, default=None)
+    last_modified: Mapped[str | None] = mapped_column(Text, default=None)
+    body_hash: Mapped[str | None] = mapped_column(String(64), default=None)
+    entries: Mapped[int] = mapped_column(Integer, default=0)
+    last_checked_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_changed_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -15,6 +15,7 @@ from store.models import (
     Article,
     AuditEvent,
     CrawlRun,
+    EntryPoint,
     Quarantine,
     ReviewCase,
     Source,
@@ -91,7 +92,7 @@ def count_crawl(session: Session, run_id: str, source_id: str, **increments: int
 
 
 def finish_crawl_run(session: Session, run_id: str, status: str, message: str | None = None) -> None:
-    """Close every source's counters of a run and note each source's last success or error."""
+    """Close every source's counters of a run."""
     now = utcnow()
     runs = list(session.scalars(select(CrawlRun).where(CrawlRun.run_id == run_id)))
     for run in runs:
@@ -99,14 +100,6 @@ def finish_crawl_run(session: Session, run_id: str, status: str, message: str | 
         run.status = status if run.status == "running" else run.status
         if message and not run.message:
             run.message = message
-        source = session.get(Source, run.source_id)
-        if source is None:
-            continue
-        if status == "ok":
-            source.last_success_at = now
-        else:
-            source.last_error_at = now
-            source.last_error = message
 
 
 def crawl_runs(session: Session, run_id: str) -> list[CrawlRun]:
@@ -225,7 +218,8 @@ def source_summary(session: Session, run_id: str) -> list[dict[str, Any]]:
     out = []
     for run in crawl_runs(session, run_id):
         out.append({"source_id": run.source_id, "fetched": run.fetched, "new": run.new,
-                    "duplicates": run.duplicates, "errors": run.errors, "status": run.status})
+                    "duplicates": run.duplicates, "errors": run.errors, "unchanged": run.unchanged,
+                    "entry_errors": run.entry_errors, "status": run.status})
     return out
 
 
@@ -250,3 +244,46 @@ def relevance_counts(session: Session, source_id: str, run_id: str | None = None
         if is_flagged:
             flagged += n
     return {"relevant": relevant, "flagged": flagged}
+
+
+def entry_states(session: Session, source_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """Last ETag/Last-Modified/body hash of each feed and sitemap of the sources, by URL."""
+    rows = session.scalars(select(EntryPoint).where(EntryPoint.source_id.in_(list(source_ids))))
+    return {r.url: {"etag": r.etag, "last_modified": r.last_modified, "body_hash": r.body_hash} for r in rows}
+
+
+def save_entry_state(session: Session, source_id: str, url: str, url_key: str, changed: bool,
+                     etag: str | None, last_modified: str | None, body_hash: str | None, entries: int) -> None:
+    """Remember how a feed or sitemap looked, for the next conditional GET."""
+    row = session.get(EntryPoint, url_key)
+    now = utcnow()
+    if row is None:
+        row = EntryPoint(url_hash=url_key, url=url, source_id=source_id)
+        session.add(row)
+    row.last_checked_at = now
+    if changed:
+        row.etag, row.last_modified, row.body_hash, row.entries = etag, last_modified, body_hash, entries
+        row.last_changed_at = now
+    elif body_hash and not row.body_hash:
+        row.body_hash = body_hash
+
+
+def same_title_recently(session: Session, source_id: str, title_hash: str, when: datetime,
+                        days: int) -> int | None:
+    """Id of an article of the same source with the same title within `days` of `when`, if any."""
+    window = timedelta(days=days)
+    query = (
+        select(Article.id, Article.published_at, Article.fetched_at)
+        .where(Article.source_id == source_id, Article.title_hash == title_hash)
+    )
+    for article_id, published, fetched in session.execute(query):
+        if abs((published or fetched) - when) <= window:
+            return int(article_id)
+    return None
+
+
+def recent_story_keys(session: Session, since: datetime) -> list[tuple[int, str]]:
+    """(simhash, story_id) of articles fetched since the time, for near-duplicate grouping."""
+    query = select(Article.simhash, Article.story_id).where(
+        Article.fetched_at >= since, Article.simhash.is_not(None), Article.story_id.is_not(None))
+    return [(int(h or 0), str(s)) for h, s in session.execute(query)]

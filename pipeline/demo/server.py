@@ -7,7 +7,7 @@ import logging
 import threading
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from pipeline.demo.sites import DemoSite, load_sites
 
@@ -56,13 +56,22 @@ class DemoWeb:
             self.hits[path] = self.hits.get(path, 0) + 1
         if path == "/robots.txt":
             return HTTPStatus.OK, "text/plain; charset=utf-8", ROBOTS
+        if path == "/sitemap-index.xml":
+            body = "".join(f"<sitemap><loc>{self.base_url}/{f}/sitemap.xml</loc></sitemap>" for f in self.sites)
+            xml = ('<?xml version="1.0" encoding="UTF-8"?><sitemapindex '
+                   f'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{body}</sitemapindex>')
+            return HTTPStatus.OK, "application/xml; charset=utf-8", xml.encode()
         folder = path.strip("/").split("/", 1)[0]
         site = self.sites.get(folder)
         if site is None:
             return HTTPStatus.NOT_FOUND, "text/plain; charset=utf-8", b"not found"
         base = self.base_url
         if path in (f"/{folder}", f"/{folder}/"):
-            return HTTPStatus.OK, "text/html; charset=utf-8", site.render_index(base).encode()
+            query = parse_qs(urlsplit(raw_path).query)
+            page = int(query.get("page", ["1"])[0]) if query.get("page", ["1"])[0].isdigit() else 1
+            return HTTPStatus.OK, "text/html; charset=utf-8", site.render_index(base, max(1, page)).encode()
+        if path == f"/{folder}/sitemap.xml":
+            return HTTPStatus.OK, "application/xml; charset=utf-8", site.render_sitemap(base).encode()
         if path.rstrip("/") == f"/{folder}/{site.feed}".rstrip("/"):
             ctype = "application/atom+xml" if site.feed_format == "atom" else "application/rss+xml"
             return HTTPStatus.OK, f"{ctype}; charset=utf-8", site.render_feed(base).encode()

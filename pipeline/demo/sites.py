@@ -108,9 +108,16 @@ class DemoSite:
         return _env.get_template(f"{self.template}_article.html").render(
             site=self, article=article, related=related, base_url=base_url)
 
-    def render_index(self, base_url: str) -> str:
-        """The home page listing the articles."""
-        return _env.get_template("index.html").render(site=self, base_url=base_url)
+    def render_index(self, base_url: str, page: int = 1, per_page: int = 10) -> str:
+        """A page of the home listing (newest first), with a rel=next link while more remain."""
+        start = (page - 1) * per_page
+        return _env.get_template("index.html").render(
+            site=self, base_url=base_url, articles=self.articles[start:start + per_page],
+            next_page=page + 1 if start + per_page < len(self.articles) else None)
+
+    def render_sitemap(self, base_url: str) -> str:
+        """A Google News sitemap of every article."""
+        return _env.get_template("sitemap.xml").render(site=self, base_url=base_url)
 
     def render_feed(self, base_url: str) -> str:
         """RSS 2.0 or Atom with every article."""

@@ -6,7 +6,7 @@ from pipeline.analyse import analyse_pending
 from pipeline.collect import crawl
 from store.db import make_engine, session_scope
 from store.migrate import upgrade
-from store.models import Analysis, Article, Quarantine, ReviewCase
+from store.models import Analysis, Article, EntryPoint, Quarantine, ReviewCase
 from tests.conftest import test_settings
 
 
@@ -32,8 +32,15 @@ def test_demo_crawl_stores_every_article_once_and_a_rerun_stores_nothing(db_url,
 
     second = crawl(settings, engine, _sources(demo_web))
     assert sum(r["new"] for r in second.rows) == 0
-    assert sum(r["duplicates"] for r in second.rows) == expected
-    assert sum(r["fetched"] for r in second.rows) == 0  # known URLs are not fetched again
+    assert sum(r["unchanged"] for r in second.rows) == len(demo_web.sites)  # same feed bytes: not parsed
+    assert sum(r["fetched"] for r in second.rows) == 0
+
+    with session_scope(engine) as s:  # forget the feed states: every entry is now a known URL
+        s.query(EntryPoint).delete()
+    third = crawl(settings, engine, _sources(demo_web))
+    assert sum(r["new"] for r in third.rows) == 0
+    assert sum(r["duplicates"] for r in third.rows) == expected
+    assert sum(r["fetched"] for r in third.rows) == 0  # known URLs are not fetched again
 
     report = analyse_pending(engine, analyser, batch_size=20)
     assert report.analysed == expected and report.failed == 0 and report.flagged >= 1
@@ -82,3 +89,31 @@ def test_a_crawl_that_cannot_start_is_a_failure_not_an_empty_run(sqlite_url, dem
     assert report.status == "failed" and report.exit_code == 1
     assert "no_such_module" in (report.message or "")
     assert report.rows[0]["status"] == "failed"
+
+
+def test_the_same_article_by_feed_sitemap_index_and_listing_is_stored_once(sqlite_url, demo_web):
+    engine = make_engine(sqlite_url)
+    upgrade(engine)
+    base = demo_web.base_url
+    site = demo_web.sites["xudong"]
+    source = site.source_config(base)
+    source.update(sitemaps=[f"{base}/sitemap-index.xml"], listings=[f"{base}/xudong/"], max_pages=5)
+    report = crawl(test_settings(sqlite_url), engine, [source])
+    row = report.rows[0]
+    # the index also lists the other sites' sitemaps: everything it announces is collected, each once
+    total = sum(len(s.articles) for s in demo_web.sites.values())
+    assert row["new"] == total and row["errors"] == 0, row
+    with session_scope(engine) as s:
+        urls = s.scalars(select(Article.canonical_url)).all()
+    assert len(urls) == len(set(urls)) == total
+    assert all("utm_" not in u for u in urls)
+
+
+def test_listing_pages_follow_next_links_within_the_bound(sqlite_url, demo_web):
+    engine = make_engine(sqlite_url)
+    upgrade(engine)
+    site = demo_web.sites["mekongledger"]
+    source = site.source_config(demo_web.base_url)
+    source.update(feeds=[], listings=[f"{demo_web.base_url}/mekongledger/"], max_pages=2)
+    report = crawl(test_settings(sqlite_url), engine, [source])
+    assert report.rows[0]["new"] == 20  # two pages of ten, not the third

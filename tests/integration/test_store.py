@@ -30,7 +30,20 @@ def _values(n: int = 1, **kw):
 def test_migrations_reach_head_and_are_repeatable(db_url):
     engine = _engine(db_url)
     upgrade(engine)
-    assert current_revision(engine) == head_revision(engine) == "0001"
+    assert current_revision(engine) == head_revision(engine) == "0002"
+
+
+def test_a_database_with_data_upgrades_from_the_first_revision(db_url):
+    engine = make_engine(db_url)
+    upgrade(engine, "0001")
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO sources (id, name, kind, lang, prior, enabled, config, created_at, "
+                          "updated_at) VALUES ('old', 'Cũ', 'blog', 'vi', 0, true, '{}', "
+                          "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
+    upgrade(engine)
+    with session_scope(engine) as s:
+        source = repo.list_sources(s)[0]
+        assert (source.id, source.consecutive_failures) == ("old", 0)
 
 
 def test_second_insert_of_the_same_canonical_url_is_a_no_op(db_url):

@@ -1,0 +1,262 @@
+"""One spider for every kind of entry point: feeds, sitemaps (and indexes) and HTML listings.
+
+Each announced article is followed once (unless its canonical URL is already stored) and yields the
+same typed record, whichever way it was found.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy.http import Response, TextResponse
+from twisted.python.failure import Failure
+
+from crawlers.canonical import canonical_url, url_hash
+from crawlers.feeds import FeedError, parse_feed
+from crawlers.records import EntryPointState, FeedEntry, FetchedPage, FetchProblem, KnownUrl
+from crawlers.sitemaps import parse_sitemap
+
+MAX_SITEMAP_DEPTH = 2
+MAX_CHILD_SITEMAPS = 50
+DEFAULT_MAX_PAGES = 3
+_ARTICLE_PATH = re.compile(r"(\.s?html?$|\.aspx$|\d{5,}|[a-z0-9]+(-[a-z0-9]+){3,})", re.IGNORECASE)
+_NOT_ARTICLE = re.compile(r"/(tag|tags|category|chuyen-muc|tim-kiem|search|login|dang-nhap|author)/",
+                          re.IGNORECASE)
+_TRANSIENT = ("TimeoutError", "TCPTimedOutError", "ConnectionRefusedError", "ConnectionLost",
+              "ResponseNeverReceived", "DNSLookupError", "ConnectError", "HTTP 5", "HTTP 429")
+
+
+def describe_failure(failure: Failure) -> tuple[str, int | None]:
+    """A one-line reason and the HTTP status (if any) for a failed request."""
+    value = failure.value
+    response = getattr(value, "response", None)
+    status = getattr(response, "status", None)
+    if status is not None:
+        return f"HTTP {status}", int(status)
+    text = str(value).strip() or value.__class__.__name__
+    return f"{type(value).__name__}: {text}"[:500], None
+
+
+def is_transient(reason: str) -> bool:
+    """Whether a failure may go away by itself (network, 5xx, 429), so the feed must be read again."""
+    return any(marker in reason for marker in _TRANSIENT)
+
+
+def looks_like_article(url: str, base: str) -> bool:
+    """Heuristic for listing pages without a selector: same host, article-like path."""
+    parts, home = urlsplit(url), urlsplit(base)
+    if parts.scheme not in ("http", "https") or parts.netloc != home.netloc:
+        return False
+    path = parts.path
+    return len(path) > 1 and not _NOT_ARTICLE.search(path) and bool(_ARTICLE_PATH.search(path.rstrip("/")))
+
+
+class SourceSpider(scrapy.Spider):
+    """Collects the articles that each source's feeds, sitemaps and listings announce."""
+
+    name = "source"
+
+    def __init__(self, sources: list[dict[str, Any]] | None = None, known_file: str | None = None,
+                 entry_state: dict[str, dict[str, Any]] | None = None, max_articles: int | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.sources = sources or []
+        self.entry_state = entry_state or {}
+        self.max_articles = max_articles
+        self.known: set[str] = set()
+        if known_file and Path(known_file).exists():
+            self.known = set(Path(known_file).read_text(encoding="ascii").split())
+        self.followed: dict[str, int] = {}
+        self.seen: set[str] = set()
+
+    async def start(self) -> Any:
+        for request in self.start_requests():
+            yield request
+
+    def _meta(self, source: dict[str, Any], **extra: Any) -> dict[str, Any]:
+        meta = {"source_id": source["id"], **extra}
+        if source.get("robots_override_reason"):
+            meta["dont_obey_robotstxt"] = True
+        return meta
+
+    def _conditional(self, url: str) -> dict[str, str]:
+        state = self.entry_state.get(url) or {}
+        headers = {}
+        if state.get("etag"):
+            headers["If-None-Match"] = state["etag"]
+        if state.get("last_modified"):
+            headers["If-Modified-Since"] = state["last_modified"]
+        return headers
+
+    def start_requests(self) -> Iterator[scrapy.Request]:
+        for source in self.sources:
+            for url in source.get("feeds", []):
+                yield scrapy.Request(url, callback=self.parse_feed, errback=self.entry_point_failed,
+                                     headers=self._conditional(url), dont_filter=True,
+                                     meta=self._meta(source, stage="feed", handle_httpstatus_list=[304]))
+            for url in source.get("sitemaps", []):
+                yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.entry_point_failed,
+                                     headers=self._conditional(url), dont_filter=True,
+                                     meta=self._meta(source, stage="sitemap", depth=0,
+                                                     handle_httpstatus_list=[304]))
+            for url in source.get("listings", []):
+                yield scrapy.Request(url, callback=self.parse_listing, errback=self.entry_point_failed,
+                                     dont_filter=True, meta=self._meta(source, stage="listing", page=1))
+
+    def _source(self, source_id: str) -> dict[str, Any]:
+        return next(s for s in self.sources if s["id"] == source_id)
+
+    # ------------------------------------------------------------------ entry points
+
+    def _unchanged(self, response: Response) -> EntryPointState | None:
+        source_id = response.meta["source_id"]
+        if response.status == 304:
+            return EntryPointState(source_id, response.url, changed=False)
+        digest = hashlib.sha256(response.body).hexdigest()
+        previous = self.entry_state.get(response.url) or {}
+        if previous.get("body_hash") == digest:  # some servers never answer 304
+            return EntryPointState(source_id, response.url, changed=False, body_hash=digest,
+                                   etag=previous.get("etag"), last_modified=previous.get("last_modified"))
+        return None
+
+    def _state(self, response: Response, entries: int) -> EntryPointState:
+        header = response.headers.get
+        return EntryPointState(
+            response.meta["source_id"], response.url, changed=True, entries=entries,
+            etag=(header("ETag") or b"").decode("latin-1") or None,
+            last_modified=(header("Last-Modified") or b"").decode("latin-1") or None,
+            body_hash=hashlib.sha256(response.body).hexdigest(),
+        )
+
+    def parse_feed(self, response: Response) -> Iterator[Any]:
+        source_id = response.meta["source_id"]
+        unchanged = self._unchanged(response)
+        if unchanged:
+            yield unchanged
+            return
+        content_type = (response.headers.get("Content-Type") or b"").decode("latin-1").lower()
+        try:
+            feed = parse_feed(response.body, content_type)
+        except FeedError as exc:
+            yield FetchProblem(source_id, response.url, str(exc), response.status, stage="feed")
+            return
+        for warning in feed.warnings:
+            self.logger.warning("%s %s: %s", source_id, response.url, warning)
+        if not feed.entries:
+            yield FetchProblem(source_id, response.url, "nguồn cấp không có mục nào / feed has no entries",
+                               response.status, stage="feed")
+            return
+        yield self._state(response, len(feed.entries))
+        for entry in feed.entries:
+            yield from self._follow(response, entry, "feed")
+
+    def parse_sitemap(self, response: Response) -> Iterator[Any]:
+        source_id = response.meta["source_id"]
+        unchanged = self._unchanged(response)
+        if unchanged:
+            yield unchanged
+            return
+        try:
+            sitemap = parse_sitemap(response.body)
+        except FeedError as exc:
+            yield FetchProblem(source_id, response.url, str(exc), response.status, stage="sitemap")
+            return
+        if sitemap.kind == "index":
+            depth = int(response.meta.get("depth", 0))
+            if depth >= MAX_SITEMAP_DEPTH:
+                yield FetchProblem(source_id, response.url, "sitemap lồng quá sâu / sitemap index nested too deep",
+                                   response.status, stage="sitemap")
+                return
+            yield self._state(response, len(sitemap.sitemaps))
+            source = self._source(source_id)
+            for child in sitemap.sitemaps[:MAX_CHILD_SITEMAPS]:
+                url = response.urljoin(child)
+                yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.entry_point_failed,
+                                     headers=self._conditional(url),
+                                     meta=self._meta(source, stage="sitemap", depth=depth + 1,
+                                                     handle_httpstatus_list=[304]))
+            return
+        if not sitemap.entries:
+            yield FetchProblem(source_id, response.url, "sitemap không có bài nào / sitemap has no URLs",
+                               response.status, stage="sitemap")
+            return
+        yield self._state(response, len(sitemap.entries))
+        for entry in sitemap.entries:
+            yield from self._follow(response, entry, "sitemap")
+
+    def parse_listing(self, response: Response) -> Iterator[Any]:
+        source_id = response.meta["source_id"]
+        source = self._source(source_id)
+        if not isinstance(response, TextResponse):
+            yield FetchProblem(source_id, response.url, "trang danh sách không phải HTML / listing is not HTML",
+                               response.status, stage="listing")
+            return
+        selector = source.get("article_selector")
+        if selector:
+            nodes = response.css(selector)
+            hrefs = nodes.xpath("@href").getall() + nodes.xpath(".//a/@href").getall()
+            links = [response.urljoin(h) for h in hrefs]
+        else:
+            links = [response.urljoin(h) for h in response.css("a::attr(href)").getall()]
+            links = [link for link in links if looks_like_article(link, response.url)]
+        unique = list(dict.fromkeys(canonical_url(link) for link in links))
+        if not unique:
+            yield FetchProblem(source_id, response.url, "trang danh sách không có liên kết bài / no article links",
+                               response.status, stage="listing")
+        for link in unique:
+            yield from self._follow(response, FeedEntry(link=link), "listing")
+        page = int(response.meta.get("page", 1))
+        if page < int(source.get("max_pages") or DEFAULT_MAX_PAGES):
+            next_href = response.css(source.get("next_selector") or "a[rel=next]::attr(href)").get()
+            if next_href:
+                yield response.follow(next_href, callback=self.parse_listing, errback=self.entry_point_failed,
+                                      meta=self._meta(source, stage="listing", page=page + 1))
+
+    # ------------------------------------------------------------------ articles
+
+    def _follow(self, response: Response, entry: FeedEntry, via: str) -> Iterator[Any]:
+        source_id = response.meta["source_id"]
+        entry.link = response.urljoin(entry.link)
+        key = url_hash(entry.link)
+        if key in self.known:
+            yield KnownUrl(source_id, entry.link)
+            return
+        if key in self.seen:  # the same article announced twice in this run (feed + sitemap + listing)
+            return
+        if self.max_articles is not None and self.followed.get(source_id, 0) >= self.max_articles:
+            return
+        self.seen.add(key)
+        self.followed[source_id] = self.followed.get(source_id, 0) + 1
+        yield scrapy.Request(
+            entry.link, callback=self.parse_article, errback=self.article_failed,
+            cb_kwargs={"entry": entry, "via": via},
+            meta={**self._meta(self._source(source_id)), "origin": response.url},
+        )
+
+    def parse_article(self, response: Response, entry: FeedEntry, via: str) -> Iterator[Any]:
+        encoding = response.encoding if isinstance(response, TextResponse) else None
+        yield FetchedPage(
+            source_id=response.meta["source_id"], url=entry.link, final_url=response.url,
+            status=response.status, body=response.body, encoding=encoding,
+            content_type=(response.headers.get("Content-Type") or b"").decode("latin-1"),
+            fetched_at=datetime.now(UTC), entry=entry, via=via, origin=response.meta.get("origin"),
+        )
+
+    def entry_point_failed(self, failure: Failure) -> Iterator[FetchProblem]:
+        reason, status = describe_failure(failure)
+        request = failure.request  # type: ignore[attr-defined]
+        yield FetchProblem(request.meta["source_id"], request.url, reason, status,
+                           stage=request.meta.get("stage", "feed"), transient=is_transient(reason))
+
+    def article_failed(self, failure: Failure) -> Iterator[FetchProblem]:
+        reason, status = describe_failure(failure)
+        request = failure.request  # type: ignore[attr-defined]
+        yield FetchProblem(request.meta["source_id"], request.url, reason, status, stage="article",
+                           origin=request.meta.get("origin"), transient=is_transient(reason))

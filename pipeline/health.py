@@ -1,0 +1,50 @@
+"""Source health: adaptive collection intervals, failure scoring and staleness."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+MIN_INTERVAL = 5.0
+MAX_INTERVAL = 24 * 60.0
+FAILING_AFTER = 3
+STALE_FLOOR = timedelta(days=2)
+STALE_FACTOR = 5.0
+
+
+def next_interval(base: float, current: float, new_items: int, failed: bool, failures: int) -> float:
+    """Minutes until the next visit: back off on failure, speed up when news flows, slow down when quiet."""
+    if failed:
+        return min(MAX_INTERVAL, base * 2 ** min(failures, 6))
+    if new_items > 0:
+        return max(MIN_INTERVAL, base / 2, current * 0.75)
+    return min(base * 4, MAX_INTERVAL, current * 1.5)
+
+
+@dataclass(frozen=True)
+class HealthState:
+    """What an administrator needs to know about one source."""
+
+    state: str
+    reason: str
+
+
+def assess_health(enabled: bool, last_success: datetime | None, last_new: datetime | None,
+                  consecutive_failures: int, items_per_day: float, first_seen: datetime,
+                  now: datetime) -> HealthState:
+    """ok, failing, stale, never or disabled, with a reason in Vietnamese / English."""
+    if not enabled:
+        return HealthState("disabled", "đã tắt / disabled")
+    if consecutive_failures >= FAILING_AFTER:
+        return HealthState("failing", f"lỗi {consecutive_failures} lần liên tiếp / "
+                                      f"{consecutive_failures} failures in a row")
+    if last_success is None:
+        return HealthState("never", "chưa thu thập thành công / never collected")
+    usual_gap = timedelta(days=1 / items_per_day) if items_per_day > 0 else timedelta(days=7)
+    allowed = max(STALE_FLOOR, usual_gap * STALE_FACTOR)
+    quiet_since = last_new or first_seen
+    if now - quiet_since > allowed:
+        days = (now - quiet_since).days
+        return HealthState("stale", f"không có bài mới {days} ngày (thường {usual_gap.days or '<1'} ngày) / "
+                                    f"nothing new for {days} days")
+    return HealthState("ok", "bình thường / ok")
