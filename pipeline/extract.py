@@ -112,6 +112,8 @@ def extract(html: str, url: str, overrides: dict[str, str] | None = None) -> Ext
     doc = trafilatura.bare_extraction(
         html, url=url, with_metadata=True, include_comments=False, include_tables=False,
         favor_precision=True, deduplicate=False,
+        # no guessing from copyright lines or URLs: a wrong date is worse than none
+        date_extraction_params={"extensive_search": False, "original_date": True},
     )
     title = text = ""
     author = None

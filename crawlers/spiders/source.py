@@ -29,8 +29,9 @@ DEFAULT_MAX_PAGES = 3
 _ARTICLE_PATH = re.compile(r"(\.s?html?$|\.aspx$|\d{5,}|[a-z0-9]+(-[a-z0-9]+){3,})", re.IGNORECASE)
 _NOT_ARTICLE = re.compile(r"/(tag|tags|category|chuyen-muc|tim-kiem|search|login|dang-nhap|author)/",
                           re.IGNORECASE)
-_TRANSIENT = ("TimeoutError", "TCPTimedOutError", "ConnectionRefusedError", "ConnectionLost",
-              "ResponseNeverReceived", "DNSLookupError", "ConnectError", "HTTP 5", "HTTP 429")
+_TRANSIENT = ("Timeout", "TimedOut", "ConnectionRefused", "ConnectionLost", "ConnectionDone",
+              "ResponseNeverReceived", "ResponseFailed", "DNS", "CannotResolveHost", "ConnectError",
+              "HTTP 5", "HTTP 429")
 
 
 def describe_failure(failure: Failure) -> tuple[str, int | None]:
@@ -234,8 +235,10 @@ class SourceSpider(scrapy.Spider):
             return
         self.seen.add(key)
         self.followed[source_id] = self.followed.get(source_id, 0) + 1
+        # dont_filter: this spider deduplicates itself (above); Scrapy's filter would silently drop
+        # the second hop of a redirect loop instead of letting the redirect limit record a reason
         yield scrapy.Request(
-            entry.link, callback=self.parse_article, errback=self.article_failed,
+            entry.link, callback=self.parse_article, errback=self.article_failed, dont_filter=True,
             cb_kwargs={"entry": entry, "via": via},
             meta={**self._meta(self._source(source_id)), "origin": response.url},
         )
@@ -258,5 +261,9 @@ class SourceSpider(scrapy.Spider):
     def article_failed(self, failure: Failure) -> Iterator[FetchProblem]:
         reason, status = describe_failure(failure)
         request = failure.request  # type: ignore[attr-defined]
-        yield FetchProblem(request.meta["source_id"], request.url, reason, status, stage="article",
+        entry = request.cb_kwargs.get("entry")
+        url = entry.link if entry else request.url
+        if url != request.url:
+            reason = f"{reason} (sau chuyển hướng / after redirects, at {request.url})"
+        yield FetchProblem(request.meta["source_id"], url, reason, status, stage="article",
                            origin=request.meta.get("origin"), transient=is_transient(reason))

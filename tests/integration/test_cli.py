@@ -19,8 +19,9 @@ TOPICS = {"politics", "economy", "agriculture", "culture_tourism", "society", "s
 
 
 def run(*args: str, db: str | None = None, stdin: str | None = None, cwd: Path | None = None,
-        timeout: int = 600) -> subprocess.CompletedProcess:
+        timeout: int = 600, extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("HDM_")}
+    env.update(extra_env or {})
     if db:
         env["HDM_DATABASE_URL"] = db
     return subprocess.run([HDMONITOR, *args], input=stdin, capture_output=True, text=True, env=env,
@@ -163,3 +164,33 @@ def test_every_option_and_command_is_explained_in_both_languages():
                 pending.extend(action.choices.values())
                 continue
             assert action.help and " / " in action.help, (parser.prog, action.dest)
+
+
+def test_sources_check_previews_without_storing_and_health_reports(tmp_path: Path):
+    from pipeline.demo.server import DemoWeb
+
+    db = f"sqlite:///{tmp_path / 'h.db'}"
+    with DemoWeb() as web:
+        sources = tmp_path / "s.yaml"
+        sources.write_text(
+            "sources:\n"
+            f"  - {{id: demo, name: Demo, kind: domestic, lang: vi, enabled: false, "
+            f"feeds: ['{web.base_url}/xudong/rss.xml']}}\n"
+            f"  - {{id: broken, name: Broken, kind: blog, lang: vi, feeds: ['{web.base_url}/nope.xml']}}\n",
+            encoding="utf-8")
+        env_db = db
+        check = run("sources", "check", "demo", "--sources", str(sources), "--limit", "4", db=env_db,
+                    extra_env={"HDM_ALLOW_PRIVATE_HOSTS": "1"})
+        assert check.returncode == 0, check.stderr
+        assert "announced: 24" in check.stdout and "extracted: 4" in check.stdout
+        assert check.stdout.count("  • ") == 3 and "(GMT" not in check.stdout
+        refused = run("sources", "check", "demo", "--sources", str(sources), db=env_db)
+        assert refused.returncode == 1 and "private address refused" in refused.stdout
+        crawl = run("crawl", "--once", "--sources", str(sources), db=env_db,
+                    extra_env={"HDM_ALLOW_PRIVATE_HOSTS": "1"})
+        assert crawl.returncode == 0, crawl.stderr
+    health = run("sources", "health", db=env_db)
+    assert health.returncode == 0
+    line = next(x for x in health.stdout.splitlines() if "broken" in x)
+    assert "never" in line or "HTTP 404" in line
+    assert not (tmp_path / "h.db").exists() or "demo" not in run("export", "--output", "-", db=env_db).stdout

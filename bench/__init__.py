@@ -1,0 +1,1 @@
+"""Benchmarks: each prints JSON lines; nothing here is asserted in tests."""
