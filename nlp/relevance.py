@@ -25,6 +25,7 @@ class GazetteerEntry:
     weight: float = 1.0
     ambiguous: bool = False
     conflicts: tuple[str, ...] = ()
+    context: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ class Gazetteer:
     admin_words: tuple[str, ...]
     person_name_prefixes: frozenset[str]
     region_name: str = ""
+    support_words: tuple[str, ...] = ()
     _by_spelling: dict[str, GazetteerEntry] = field(default_factory=dict, repr=False)
     _pattern: re.Pattern[str] | None = field(default=None, repr=False)
 
@@ -59,6 +61,7 @@ class Gazetteer:
                 weight=float(e.get("weight", 1.0)),
                 ambiguous=bool(e.get("ambiguous", False)),
                 conflicts=tuple(str(c) for c in e.get("conflicts", ())),
+                context=tuple(fold(str(c)) for c in e.get("context", ())),
             )
             for e in data.get("entries", [])
         ]
@@ -73,6 +76,7 @@ class Gazetteer:
             admin_words=tuple(fold(w) for w in data.get("admin_words", [])),
             person_name_prefixes=frozenset(fold(w) for w in data.get("person_name_prefixes", [])),
             region_name=str(region.get("name", "")),
+            support_words=tuple(_fold_name(w) for w in data.get("support_words", [])),
         )
         gaz._compile()
         return gaz
@@ -140,12 +144,16 @@ def _excluded(gaz: Gazetteer, entry: GazetteerEntry, full: str, folded: str, sta
             continue
         for pattern in exclusion.patterns:
             before, _, after = fold(pattern).partition("{name}")
-            if before and not re.search(re.escape(before.strip()) + r"\s+$", window_before):
+            if before and not re.search(r"(?<!\w)" + re.escape(before.strip()) + r"\s+$", window_before):
                 continue
-            if after and not re.match(r"\s+" + re.escape(after.strip()) + r"(?!\w)", window_after):
+            after_re = r"\s*\d" if after.strip() == "<num>" else r"\s+" + re.escape(after.strip()) + r"(?!\w)"
+            if after and not re.match(after_re, window_after):
                 continue
             if before or after:
                 return f"'{name}': {exclusion.reason}"
+    quotes = "'\"‘’“”«»"
+    if entry.kind == "province" and start > 0 and full[start - 1] in quotes and full[end:end + 1] in quotes:
+        return f"'{name}': tên riêng trong ngoặc kép / a quoted name (a title, a brand)"
     return None
 
 
@@ -163,6 +171,7 @@ def assess(title: str, text: str, gazetteer: Gazetteer) -> RelevanceResult:
         candidates.append((gazetteer.entry_for(m.group(1)), m.start(1), m.end(1)))
 
     dropped: list[str] = []
+    named_entities: set[str] = set()
     provisional: list[tuple[GazetteerEntry, int, int, bool]] = []
     for entry, start, end in candidates:
         original = full[start:end]
@@ -177,18 +186,32 @@ def assess(title: str, text: str, gazetteer: Gazetteer) -> RelevanceResult:
             reason = f"'{original}': viết thường, danh từ chung / lower case, a common noun"
         if reason:
             dropped.append(reason)
+            if "danh từ chung" not in reason:
+                named_entities.add(entry.id)
             continue
         provisional.append((entry, start, end, has_admin))
 
-    anchored = any(not e.ambiguous for e, *_ in provisional)
-    matches: list[PlaceMatch] = []
+    # once a name is seen as a ship, firm or person, its other bare occurrences are the same thing
+    kept = []
     for entry, start, end, has_admin in provisional:
+        if entry.id in named_entities and not has_admin:
+            dropped.append(f"'{full[start:end]}': cùng tên riêng đã nhận ra / the same named entity as above")
+            continue
+        kept.append((entry, start, end, has_admin))
+
+    anchored = any(not e.ambiguous for e, *_ in kept)
+    distinct = {e.id for e, *_ in kept}
+    supported = anchored or len(distinct) >= 2 or any(w and w in folded for w in gazetteer.support_words)
+    matches: list[PlaceMatch] = []
+    for entry, start, end, has_admin in kept:
         if entry.ambiguous:
+            near = folded[max(0, start - 40):end + 40]
+            has_context = any(re.search(r"(?<!\w)" + re.escape(c) + r"(?!\w)", near) for c in entry.context)
             conflict = next((c for c in entry.conflicts if _fold_name(c) in folded), None)
             if conflict and not anchored:
                 dropped.append(f"'{full[start:end]}': trùng tên địa danh khác / also a place in {conflict}")
                 continue
-            if not (has_admin or anchored):
+            if not (has_admin or supported or has_context):
                 dropped.append(f"'{full[start:end]}': tên dễ nhầm, thiếu ngữ cảnh / ambiguous, no context")
                 continue
         matches.append(PlaceMatch(entry.id, full[start:end], start, start < title_end))
@@ -209,7 +232,7 @@ def _tier(matches: list[PlaceMatch], dropped: list[str], title_end: int, length:
     score = round(1.0 - math.exp(-raw / 4.0), 4)
     if not matches:
         tier = NONE
-    elif in_title or (in_lead and len(matches) >= 2) or len(body) >= 4 or density >= 8.0:
+    elif in_title or (in_lead and len(matches) >= 2) or len(body) >= 4 or density >= 20.0:
         tier = FOCUS
     else:
         tier = MENTION

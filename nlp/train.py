@@ -23,6 +23,15 @@ class TrainingError(ValueError):
     """Not enough labeled data to train a task."""
 
 
+def fit_text_classifier(texts: Sequence[str], labels: Sequence[str], c: float = 8.0) -> tuple[Any, Any]:
+    """The project's text classifier on any labeled texts: (fitted features, fitted head)."""
+    features = text_features()
+    matrix = features.fit_transform(list(texts))
+    head = classifier_head(c=c)
+    head.fit(matrix, list(labels))
+    return features, head
+
+
 def _fit(task: str, features: Any, pairs: list[tuple[str, str]], c: float) -> Any:
     labels = Counter(label for _, label in pairs)
     if len(labels) < 2:

@@ -1,0 +1,112 @@
+"""The project's own training code on public labeled data, next to the published figures.
+
+    .venv/bin/python -m bench.public_data [vntc] [uit-vsfc] [reintel] [--data ../shared/data]
+
+VNTC: 10 topics, official train/test split (published: TF-IDF + LinearSVC about 92.8 %).
+UIT-VSFC: sentiment, train → test, macro-F1 (published: MaxEnt 87.9, PhoBERT 93.9).
+ReINTEL: unreliable posts, stratified 5-fold ROC-AUC on public_train (shared-task leaders about 0.95).
+Each prints one JSON line. These runs take minutes to an hour: they are not part of the tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import gzip
+import json
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import StratifiedKFold
+
+from nlp.evaluate import classification_metrics
+from nlp.features import prepare
+from nlp.train import fit_text_classifier
+
+DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def _emit(**values: object) -> None:
+    print(json.dumps(values, ensure_ascii=False), flush=True)
+
+
+def vntc_rows(path: Path) -> Iterator[tuple[str, str]]:
+    """(text, label) from a VNTC jsonl.gz; the file name (it encodes the newspaper) is not used."""
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            row = json.loads(line)
+            yield row["text"], row["label"]
+
+
+def run_vntc(data: Path) -> None:
+    t0 = time.perf_counter()
+    train = list(vntc_rows(data / "vntc" / "train.jsonl.gz"))
+    features, head = fit_text_classifier([prepare("", t) for t, _ in train], [lab for _, lab in train], c=8.0)
+    fit_s = time.perf_counter() - t0
+    gold: list[str] = []
+    predicted: list[str] = []
+    batch: list[tuple[str, str]] = []
+    for row in vntc_rows(data / "vntc" / "test.jsonl.gz"):
+        batch.append(row)
+        if len(batch) == 2000:
+            predicted += list(head.predict(features.transform([prepare("", t) for t, _ in batch])))
+            gold += [lab for _, lab in batch]
+            batch = []
+    if batch:
+        predicted += list(head.predict(features.transform([prepare("", t) for t, _ in batch])))
+        gold += [lab for _, lab in batch]
+    metrics = classification_metrics(gold, [str(p) for p in predicted])
+    _emit(bench="vntc_10_topics_official_split", train=len(train), test=len(gold), accuracy=metrics["accuracy"],
+          macro_f1=metrics["macro_f1"], published_accuracy=0.928, fit_s=round(fit_s, 1),
+          total_s=round(time.perf_counter() - t0, 1),
+          per_class_f1={k: v["f1"] for k, v in metrics["per_class"].items()})
+
+
+def run_vsfc(data: Path) -> None:
+    def rows(split: str) -> list[tuple[str, str]]:
+        items = json.loads((data / "uit-vsfc" / f"UIT-VSFC-{split}.json").read_text(encoding="utf-8"))
+        return [(r["sentence"], r["sentiment"]) for r in items]
+
+    train, test = rows("train"), rows("test")
+    features, head = fit_text_classifier([prepare("", t) for t, _ in train], [lab for _, lab in train], c=4.0)
+    predicted = [str(p) for p in head.predict(features.transform([prepare("", t) for t, _ in test]))]
+    metrics = classification_metrics([lab for _, lab in test], predicted)
+    _emit(bench="uit_vsfc_sentiment", train=len(train), test=len(test), accuracy=metrics["accuracy"],
+          macro_f1=metrics["macro_f1"], published="MaxEnt 87.9 F1, PhoBERT 93.9 F1",
+          per_class_f1={k: v["f1"] for k, v in metrics["per_class"].items()})
+
+
+def run_reintel(data: Path) -> None:
+    csv.field_size_limit(sys.maxsize)
+    with (data / "reintel-vlsp2020" / "public_train.csv").open(encoding="utf-8", newline="") as fh:
+        rows = [(r.get("post_message") or "", r["label"]) for r in csv.DictReader(fh) if r.get("label") in ("0", "1")]
+    texts = np.array([prepare("", t) for t, _ in rows], dtype=object)
+    labels = np.array([int(lab) for _, lab in rows])
+    aucs = []
+    for train_idx, test_idx in StratifiedKFold(n_splits=5, shuffle=True, random_state=13).split(texts, labels):
+        features, head = fit_text_classifier(list(texts[train_idx]), [str(x) for x in labels[train_idx]], c=4.0)
+        proba = head.predict_proba(features.transform(list(texts[test_idx])))
+        positive = list(head.classes_).index("1")
+        aucs.append(roc_auc_score(labels[test_idx], proba[:, positive]))
+    _emit(bench="reintel_5fold", n=len(rows), roc_auc_mean=round(float(np.mean(aucs)), 4),
+          roc_auc_folds=[round(float(a), 4) for a in aucs], published_leaders=0.95)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("runs", nargs="*", default=["uit-vsfc", "reintel", "vntc"])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    args = parser.parse_args()
+    if not args.data.is_dir():
+        sys.exit(f"no data directory at {args.data} (pass --data ../shared/data)")
+    runners = {"vntc": run_vntc, "uit-vsfc": run_vsfc, "reintel": run_reintel}
+    for name in args.runs:
+        runners[name](args.data)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,76 @@
+"""Quality gates of the shipped analysis on data it was not trained on.
+
+Floors are set below the figures measured when the model was built (recorded in the README and
+the model card) with room for retraining noise, not tuned to pass: a model that falls under them
+is worse than the one shipped today.
+"""
+
+import pytest
+
+from config.settings import load_settings
+from nlp.analyse import Document
+from nlp.corpus import load, seed_files
+from pipeline.evaluation import demo_examples, evaluate
+
+
+@pytest.fixture(scope="module")
+def seed_test() -> dict:
+    return evaluate(load_settings(), load(seed_files(), split="test"), {})
+
+
+@pytest.fixture(scope="module")
+def demo() -> dict:
+    priors = {}
+    from pipeline.demo.sites import load_sites
+
+    for site in load_sites():
+        for a in site.articles:
+            priors[f"{site.id}/{a.slug}"] = site.prior
+    return evaluate(load_settings(), demo_examples(), priors)
+
+
+def test_held_out_seed_split(seed_test):
+    assert seed_test["n"] >= 100
+    assert seed_test["relevance"]["accuracy"] >= 0.90
+    assert seed_test["topic"]["accuracy"] >= 0.75 and seed_test["topic"]["macro_f1"] >= 0.65
+    assert seed_test["sentiment"]["accuracy"] >= 0.75 and seed_test["sentiment"]["macro_f1"] >= 0.72
+    flag = seed_test["flagged"]["per_class"]["flag"]
+    assert flag["precision"] >= 0.8 and flag["recall"] >= 0.5
+
+
+def test_demo_sites_never_trained_on(demo):
+    assert demo["relevance"]["accuracy"] >= 0.93
+    assert demo["topic"]["accuracy"] >= 0.68
+    assert demo["sentiment"]["accuracy"] >= 0.65
+    flag = demo["flagged"]["per_class"]["flag"]
+    assert flag["recall"] >= 0.7 and flag["precision"] >= 0.7
+
+
+def test_factual_negative_news_and_fair_overseas_pieces_are_rarely_flagged(analyser):
+    def fair(split):
+        return [e for e in load(seed_files(), split=split) if e.distorted is False and e.relevance != "none"]
+
+    negative = [e for e in fair("test") if e.sentiment == "negative"]  # held out
+    # every fair overseas piece, trained on or not: what is tested here is the worst source prior
+    overseas_fair = [e for e in fair(None) if e.source_kind == "overseas_vietnamese" and e.sentiment != "negative"]
+    assert len(negative) >= 20 and len(overseas_fair) >= 20
+
+    def flag_rate(items, prior):
+        docs = [Document(id=e.id, title=e.title, text=e.text, lang=e.lang, source_kind=e.source_kind,
+                         source_prior=prior) for e in items]
+        return sum(r.flagged for r in analyser.analyse_many(docs)) / len(docs)
+
+    assert flag_rate(negative, 0.0) <= 0.05
+    # the source alone never decides: even with the worst prior, fair overseas pieces stay unflagged
+    assert flag_rate(overseas_fair, -1.0) <= 0.05
+
+
+def test_every_flag_says_why_in_vietnamese(analyser):
+    distorted = [e for e in load(seed_files()) if e.distorted]
+    docs = [Document(id=e.id, title=e.title, text=e.text, lang=e.lang, source_kind=e.source_kind)
+            for e in distorted]
+    flagged = [r for r in analyser.analyse_many(docs) if r.flagged]
+    assert flagged
+    for result in flagged:
+        assert result.reasons and all(r.strip() for r in result.reasons)
+        assert any("(+" in r for r in result.reasons)  # each contribution is shown
