@@ -42,10 +42,10 @@ def vntc_rows(path: Path) -> Iterator[tuple[str, str]]:
             yield row["text"], row["label"]
 
 
-def run_vntc(data: Path) -> None:
+def run_vntc(data: Path, c: float = 8.0) -> None:
     t0 = time.perf_counter()
     train = list(vntc_rows(data / "vntc" / "train.jsonl.gz"))
-    features, head = fit_text_classifier([prepare("", t) for t, _ in train], [lab for _, lab in train], c=8.0)
+    features, head = fit_text_classifier([prepare("", t) for t, _ in train], [lab for _, lab in train], c=c)
     fit_s = time.perf_counter() - t0
     gold: list[str] = []
     predicted: list[str] = []
@@ -60,7 +60,7 @@ def run_vntc(data: Path) -> None:
         predicted += list(head.predict(features.transform([prepare("", t) for t, _ in batch])))
         gold += [lab for _, lab in batch]
     metrics = classification_metrics(gold, [str(p) for p in predicted])
-    _emit(bench="vntc_10_topics_official_split", train=len(train), test=len(gold), accuracy=metrics["accuracy"],
+    _emit(bench="vntc_10_topics_official_split", c=c, train=len(train), test=len(gold), accuracy=metrics["accuracy"],
           macro_f1=metrics["macro_f1"], published_accuracy=0.928, fit_s=round(fit_s, 1),
           total_s=round(time.perf_counter() - t0, 1),
           per_class_f1={k: v["f1"] for k, v in metrics["per_class"].items()})
@@ -100,12 +100,19 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("runs", nargs="*", default=["uit-vsfc", "reintel", "vntc"])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--vntc-c", type=float, default=8.0, help="regularisation of the VNTC run")
     args = parser.parse_args()
     if not args.data.is_dir():
         sys.exit(f"no data directory at {args.data} (pass --data ../shared/data)")
-    runners = {"vntc": run_vntc, "uit-vsfc": run_vsfc, "reintel": run_reintel}
     for name in args.runs:
-        runners[name](args.data)
+        if name == "vntc":
+            run_vntc(args.data, args.vntc_c)
+        elif name == "uit-vsfc":
+            run_vsfc(args.data)
+        elif name == "reintel":
+            run_reintel(args.data)
+        else:
+            sys.exit(f"unknown run {name} (vntc, uit-vsfc, reintel)")
 
 
 if __name__ == "__main__":

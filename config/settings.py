@@ -33,9 +33,11 @@ class Settings(BaseSettings):
     risk_threshold: float = Field(0.45, ge=0.0, le=1.0)
     alert_threshold: float = Field(0.8, ge=0.0, le=1.0)
     analyse_batch_size: int = Field(50, ge=1)
+    analyse_without_signal: bool = False
     allow_private_hosts: bool = False
     private_host_allowlist: list[str] = Field(default_factory=list)
     model_dir: Path | None = None
+    shared_data_dir: Path = Path("../shared/data")
     crawl_timeout_seconds: int = Field(1800, ge=10)
     scrapy: dict[str, Any] = Field(default_factory=dict)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gzip
 import io
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 
 import lxml.etree
 
@@ -28,14 +28,15 @@ def _local(tag: object) -> str:
     return str(tag).rsplit("}", 1)[-1] if isinstance(tag, str) else ""
 
 
-def _when(text: str | None) -> datetime | None:
+def iso_datetime(text: str | None, default_zone: tzinfo = UTC) -> datetime | None:
+    """An ISO 8601 timestamp in UTC (a missing zone means `default_zone`), or None if unreadable."""
     if not text:
         return None
     try:
         value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
         return None
-    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+    return (value if value.tzinfo else value.replace(tzinfo=default_zone)).astimezone(UTC)
 
 
 def _child_text(element: lxml.etree._Element, name: str) -> str | None:
@@ -81,6 +82,6 @@ def parse_sitemap(body: bytes) -> ParsedSitemap:
         entries.append(FeedEntry(
             link=loc,
             title=_child_text(el, "title") or "",
-            published=_when(_child_text(el, "publication_date") or _child_text(el, "lastmod")),
+            published=iso_datetime(_child_text(el, "publication_date") or _child_text(el, "lastmod")),
         ))
     return ParsedSitemap("urlset", entries=entries)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -10,7 +11,7 @@ from nlp.features import prepare
 from nlp.langid import detect_language, has_diacritics
 from nlp.models import ModelBundle
 from nlp.normalise import clean_text
-from nlp.relevance import Gazetteer, assess
+from nlp.relevance import Gazetteer, RelevanceResult, assess
 from nlp.risk import RiskInput, RiskRules, score
 from nlp.tokenise import entities
 
@@ -70,29 +71,58 @@ class Analyser:
     topic_labels: dict[str, str]
     threshold: float = 0.5
     with_entities: bool = True
+    models_without_signal: bool = True
+    timings: dict[str, float] = field(default_factory=dict)
 
     def analyse_many(self, docs: list[Document]) -> list[AnalysisResult]:
         """Analyse a batch; the model calls are vectorised over the batch."""
         if not docs:
             return []
+        clock = time.perf_counter()
         titles = [clean_text(d.title) for d in docs]
         texts = [clean_text(d.text) for d in docs]
-        prepared = [prepare(t, x) for t, x in zip(titles, texts, strict=True)]
-        predicted = self.models.predict_all(prepared)
-        topics, sentiments, distortion = predicted["topic"], predicted["sentiment"], predicted["distortion"]
-        return [
-            self._one(doc, title, text, topics[i], sentiments[i], distortion[i].get("distorted", 0.0))
-            for i, (doc, title, text) in enumerate(zip(docs, titles, texts, strict=True))
-        ]
+        self._tick("normalise", clock)
+        clock = time.perf_counter()
+        relevance = [assess(t, x, self.gazetteer) for t, x in zip(titles, texts, strict=True)]
+        self._tick("gazetteer", clock)
+        # the cheap gazetteer pass decides who goes through the models (most news is not about the region)
+        chosen = [i for i, r in enumerate(relevance) if self.models_without_signal or r.has_signal]
+        clock = time.perf_counter()
+        predicted = self.models.predict_all([prepare(titles[i], texts[i]) for i in chosen]) if chosen else {}
+        self._tick("models", clock)
+        by_doc = {i: k for k, i in enumerate(chosen)}
+        out = []
+        for i, (doc, title, text) in enumerate(zip(docs, titles, texts, strict=True)):
+            k = by_doc.get(i)
+            if k is None:
+                out.append(self._without_models(doc, title, text, relevance[i]))
+                continue
+            out.append(self._one(doc, title, text, relevance[i], predicted["topic"][k], predicted["sentiment"][k],
+                                 predicted["distortion"][k].get("distorted", 0.0)))
+        return out
+
+    def _tick(self, stage: str, since: float) -> None:
+        self.timings[stage] = self.timings.get(stage, 0.0) + time.perf_counter() - since
+
+    def _without_models(self, doc: Document, title: str, text: str, relevance: RelevanceResult) -> AnalysisResult:
+        """A piece with no name of the region at all: recorded as such, not run through the models."""
+        return AnalysisResult(
+            id=doc.id, lang=doc.lang or detect_language(f"{title}\n{text}"), relevance="none",
+            relevance_score=0.0, topic="other", topic_scores={"other": 1.0}, sentiment="neutral",
+            sentiment_score=0.0, risk=0.0, flagged=False,
+            reasons=["Không có địa danh nào của địa bàn: không chạy mô hình / no place of the region named: "
+                     "models not run"],
+            places=[], model_version=f"{self.models.version}+gazetteer-only",
+        )
 
     def analyse(self, doc: Document) -> AnalysisResult:
         """Analyse one document."""
         return self.analyse_many([doc])[0]
 
-    def _one(self, doc: Document, title: str, text: str, topic_scores: dict[str, float],
-             sentiment_scores: dict[str, float], p_distorted: float) -> AnalysisResult:
+    def _one(self, doc: Document, title: str, text: str, relevance: RelevanceResult,
+             topic_scores: dict[str, float], sentiment_scores: dict[str, float], p_distorted: float
+             ) -> AnalysisResult:
         lang = doc.lang or detect_language(f"{title}\n{text}")
-        relevance = assess(title, text, self.gazetteer)
         topic = max(topic_scores, key=lambda k: topic_scores[k])
         sentiment = max(sentiment_scores, key=lambda k: sentiment_scores[k])
         risk = score(RiskInput(
@@ -109,7 +139,9 @@ class Analyser:
         errors: list[str] = []
         # underthesea's tagger is trained on accented text: on unaccented text it invents entities
         if self.with_entities and lang == "vi" and relevance.tier != "none" and has_diacritics(text):
+            clock = time.perf_counter()
             ner = entities(f"{title}\n{text}")
+            self._tick("entities", clock)
             found_entities = ner.entities
             if ner.error:
                 errors.append(f"ner: {ner.error}")

@@ -76,6 +76,8 @@ def analyse_pending(engine: Engine, analyser: Analyser, batch_size: int = 50, li
                     report.failed += 1
                     continue
                 analysis, case = repo.save_analysis(session, article, analysis_values(result), alert_threshold)
+                if result.errors:  # e.g. the entity tagger panicked: analysed anyway, the failure kept
+                    article.error = "; ".join(result.errors)[:2000]
                 report.analysed += 1
                 report.flagged += int(analysis.flagged)
                 opened = case is not None and case.analysis_id == analysis.id

@@ -138,7 +138,7 @@ def _analyse_and_show(settings: Settings, engine: Any, limit: int | None = None)
     from pipeline.resources import build_analyser
 
     with console.status("Đang nạp mô hình / loading models…") as status:
-        analyser = build_analyser(settings)
+        analyser = build_analyser(settings, models_without_signal=settings.analyse_without_signal)
         status.update("Đang phân tích / analysing…")
         return analyse_pending(
             engine, analyser, settings.analyse_batch_size, limit,
@@ -281,6 +281,23 @@ def cmd_classify(args: argparse.Namespace) -> int:
     return 0
 
 
+def _analyst_examples(settings: Settings) -> list[Any]:
+    """Confirmed and dismissed review cases as distortion labels (training split only)."""
+    from nlp.corpus import Example
+    from store import repo
+    from store.db import session_scope
+
+    engine = _engine(settings, migrate=False)
+    out = []
+    with session_scope(engine) as session:
+        for article, distorted in repo.analyst_decisions(session):
+            # ids prefixed so that split_of() puts analyst labels where the hash says; kept either way
+            out.append(Example(id=f"analyst-{article.id}", title=article.title, text=article.text,
+                               lang=article.lang, source_kind=article.source.kind if article.source else None,
+                               distorted=distorted))
+    return out
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     from nlp.corpus import CorpusError, load, seed_files
     from nlp.train import TrainingError, train_bundle
@@ -290,9 +307,15 @@ def cmd_train(args: argparse.Namespace) -> int:
         if not Path(path).is_file():
             raise CliError(f"không tìm thấy tệp / file not found: {path}")
         files.append(Path(path))
+    extra: list[dict[str, Any]] = []
     try:
         examples = load(files)
-        bundle = train_bundle(examples, files, version=args.version, progress=lambda m: err_console.print(m))
+        if args.analyst_labels:
+            decided = _analyst_examples(_settings(args))
+            examples += decided
+            extra.append({"analyst_decisions": len(decided), "database": "configured database"})
+        bundle = train_bundle(examples, files, extra_sources=extra, version=args.version,
+                              progress=lambda m: err_console.print(m))
     except (CorpusError, TrainingError) as exc:
         raise CliError(str(exc)) from exc
     out = Path(args.out) if args.out else Path("var") / "models" / bundle.version
@@ -532,11 +555,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="DIR", help="thư mục ghi mô hình / output directory")
     p.add_argument("--no-seed", action="store_true", help="không dùng kho mẫu / without the seed corpus")
     p.add_argument("--version", metavar="NAME", help="tên phiên bản mô hình / model version name")
+    p.add_argument("--analyst-labels", action="store_true",
+                   help="thêm quyết định của cán bộ từ CSDL / add analysts' decisions from the database")
     p.set_defaults(func=cmd_train)
 
     p = _command(sub, "eval", "đánh giá mô hình / evaluate on labeled data (JSON metrics)")
     p.add_argument("--data", required=True, metavar="FILE|NAME",
-                   help="JSONL có nhãn hoặc tên / labeled JSONL or a name: seed-test, demo")
+                   help="JSONL có nhãn hoặc tên / labeled JSONL or a name: seed-test, demo, vntc, uit-vsfc, reintel")
     p.set_defaults(func=cmd_eval)
 
     p = _command(sub, "export", "xuất dữ liệu / export articles")

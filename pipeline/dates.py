@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta, timezone
 
+from crawlers.sitemaps import iso_datetime
+
 VIETNAM = timezone(timedelta(hours=7), "ICT")
 EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
 FUTURE_SLACK = timedelta(hours=2)
@@ -64,12 +66,4 @@ def parse_vietnamese_datetime(text: str, now: datetime | None = None) -> datetim
 
 def parse_iso(text: str | None, now: datetime | None = None) -> datetime | None:
     """An ISO 8601 timestamp (a missing zone means Vietnam time) → UTC, or None."""
-    if not text:
-        return None
-    try:
-        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=VIETNAM)
-    return plausible(value.astimezone(UTC), now)
+    return plausible(iso_datetime(text, VIETNAM), now)

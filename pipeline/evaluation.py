@@ -12,7 +12,12 @@ from nlp.evaluate import classification_metrics
 from pipeline.demo.sites import load_sites
 from pipeline.resources import build_analyser
 
-NAMED = ("seed-test", "demo")
+NAMED = ("seed-test", "demo", "vntc", "uit-vsfc", "reintel")
+VNTC_TOPICS = {  # VNTC's 2005-06 sections onto our codes (sport results without a local angle are 'other')
+    "Chinh tri Xa hoi": "politics", "Doi song": "society", "Khoa hoc": "science_technology",
+    "Kinh doanh": "economy", "Phap luat": "security_law", "Suc khoe": "society", "The gioi": "other",
+    "The thao": "other", "Van hoa": "culture_tourism", "Vi tinh": "science_technology",
+}
 
 
 class EvaluationError(ValueError):
@@ -33,8 +38,37 @@ def demo_examples() -> list[Example]:
     return out
 
 
-def examples_for(name: str) -> tuple[list[Example], dict[str, float]]:
+def public_examples(name: str, data: Path) -> list[Example]:
+    """A public labeled set from ../shared/data as examples (never shipped, never trained on here)."""
+    import csv
+    import json
+    import sys
+
+    if not data.is_dir():
+        raise EvaluationError(f"không thấy dữ liệu công khai / no public data at {data} (HDM_SHARED_DATA_DIR)")
+    if name == "vntc":
+        out = []
+        with (data / "vntc" / "sample_test.jsonl").open(encoding="utf-8") as fh:
+            for i, line in enumerate(fh):
+                row = json.loads(line)
+                title, _, body = row["text"].strip().partition("\n")
+                out.append(Example(id=f"vntc-{i}", title=title, text=body, lang="vi", topic=VNTC_TOPICS[row["label"]]))
+        return out
+    if name == "uit-vsfc":
+        rows = json.loads((data / "uit-vsfc" / "UIT-VSFC-test.json").read_text(encoding="utf-8"))
+        return [Example(id=f"vsfc-{i}", title="", text=r["sentence"], lang="vi", sentiment=r["sentiment"])
+                for i, r in enumerate(rows)]
+    csv.field_size_limit(sys.maxsize)
+    with (data / "reintel-vlsp2020" / "public_train.csv").open(encoding="utf-8", newline="") as fh:
+        return [Example(id=f"reintel-{r['id']}", title="", text=r.get("post_message") or " ", lang="vi",
+                        source_kind="blog", distorted=r["label"] == "1")
+                for r in csv.DictReader(fh) if r.get("label") in ("0", "1")]
+
+
+def examples_for(name: str, data: Path | None = None) -> tuple[list[Example], dict[str, float]]:
     """Examples for a name or a path, and the source prior to use per example id."""
+    if name in ("vntc", "uit-vsfc", "reintel"):
+        return public_examples(name, data or Path("../shared/data")), {}
     if name == "seed-test":
         return load(seed_files(), split="test"), {}
     if name == "demo":
@@ -64,12 +98,19 @@ def evaluate(settings: Settings, examples: list[Example], priors: dict[str, floa
              for e, r in zip(examples, results, strict=True) if e.distorted is not None]
     if flags:
         report["flagged"] = classification_metrics([g for g, _ in flags], [p for _, p in flags], ("ok", "flag"))
+        gold = [1 if e.distorted else 0 for e in examples if e.distorted is not None]
+        if 0 < sum(gold) < len(gold):
+            from sklearn.metrics import roc_auc_score
+
+            scores = [r.risk_components.get("classifier", 0.0) for e, r in zip(examples, results, strict=True)
+                      if e.distorted is not None]
+            report["distortion_roc_auc"] = round(float(roc_auc_score(gold, scores)), 4)
     return report
 
 
 def evaluate_named(settings: Settings, name: str) -> dict[str, Any]:
     """Evaluate on a named set or a JSONL file."""
-    examples, priors = examples_for(name)
+    examples, priors = examples_for(name, settings.shared_data_dir)
     if not examples:
         raise EvaluationError(f"không có mẫu nào / no examples in {name}")
     return {"data": name, **evaluate(settings, examples, priors)}

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from crawlers.canonical import canonical_url, url_hash
 from crawlers.records import EntryPointState, FetchedPage, FetchProblem, KnownUrl
 from nlp.normalise import clean_text
+from pipeline.dates import plausible
 from pipeline.dedup import STORY_MAX_DISTANCE, STORY_WINDOW_DAYS, TITLE_WINDOW_DAYS, hamming, simhash, title_key
 from pipeline.extract import content_hash, decode_html, extract
 from store import repo
@@ -46,7 +47,7 @@ def article_values(page: FetchedPage, run_id: str | None,
     if len(found.text) < MIN_TEXT_CHARS:
         raise IngestRefused(f"trang không có nội dung / page has no text ({len(found.text)} chars)")
     canonical = canonical_url(found.canonical or page.final_url)
-    published = found.published_at or (entry.published if entry else None)
+    published = found.published_at or plausible(entry.published if entry else None)
     author = found.author or (entry.author if entry else None)
     return {
         "source_id": page.source_id,

@@ -58,11 +58,12 @@ def load_models(settings: Settings) -> ModelBundle:
         return bundle
 
 
-def build_analyser(settings: Settings, with_entities: bool = True) -> Analyser:
+def build_analyser(settings: Settings, with_entities: bool = True, models_without_signal: bool = True) -> Analyser:
     """An analyser from the settings' config directory and model."""
     gazetteer = Gazetteer.from_dict(read_yaml(settings.config_file("gazetteer.yaml")))
     rules = RiskRules.from_dict(read_yaml(settings.config_file("risk_rules.yaml")))
     taxonomy = read_yaml(settings.config_file("taxonomy.yaml"))
     labels = {code: str(v.get("vi", code)) for code, v in (taxonomy.get("topics") or {}).items()}
     return Analyser(gazetteer=gazetteer, models=load_models(settings), rules=rules, topic_labels=labels,
-                    threshold=settings.risk_threshold, with_entities=with_entities)
+                    threshold=settings.risk_threshold, with_entities=with_entities,
+                    models_without_signal=models_without_signal)

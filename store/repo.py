@@ -287,3 +287,15 @@ def recent_story_keys(session: Session, since: datetime) -> list[tuple[int, str]
     query = select(Article.simhash, Article.story_id).where(
         Article.fetched_at >= since, Article.simhash.is_not(None), Article.story_id.is_not(None))
     return [(int(h or 0), str(s)) for h, s in session.execute(query)]
+
+
+DECIDED = {"confirmed": True, "dismissed": False}
+
+
+def analyst_decisions(session: Session) -> list[tuple[Article, bool]]:
+    """Articles whose review case an analyst decided: (article, confirmed as distorted)."""
+    query = (
+        select(ReviewCase).options(selectinload(ReviewCase.article).selectinload(Article.source))
+        .where(ReviewCase.status.in_(list(DECIDED))).order_by(ReviewCase.id)
+    )
+    return [(case.article, DECIDED[case.status]) for case in session.scalars(query)]

@@ -194,3 +194,46 @@ def test_sources_check_previews_without_storing_and_health_reports(tmp_path: Pat
     line = next(x for x in health.stdout.splitlines() if "broken" in x)
     assert "never" in line or "HTTP 404" in line
     assert not (tmp_path / "h.db").exists() or "demo" not in run("export", "--output", "-", db=env_db).stdout
+
+
+def test_train_writes_a_versioned_model_with_a_card_and_uses_analyst_decisions(tmp_path: Path):
+    from sqlalchemy import update
+
+    from store.db import make_engine, session_scope
+    from store.models import ReviewCase
+
+    db = f"sqlite:///{tmp_path / 't.db'}"
+    assert run("demo", "--port", str(free_port()), db=db).returncode == 0
+    engine = make_engine(db)
+    with session_scope(engine) as s:
+        s.execute(update(ReviewCase).values(status="confirmed"))
+    extra = tmp_path / "extra.jsonl"
+    extra.write_text(json.dumps({"id": "x-1", "title": "Tin thêm", "text": "Nội dung thêm về kinh tế.",
+                                 "lang": "vi", "topic": "economy", "sentiment": "neutral"},
+                                ensure_ascii=False) + "\n", encoding="utf-8")
+    out = tmp_path / "model"
+    result = run("train", "--data", str(extra), "--analyst-labels", "--version", "test-1", "--out", str(out), db=db)
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["version"] == "test-1" and summary["metrics_heldout"]["topic"]["accuracy"] > 0.5
+    card = json.loads((out / "card.json").read_text("utf-8"))
+    assert any(d.get("path") == "extra.jsonl" for d in card["data"])
+    assert any(d.get("analyst_decisions", 0) >= 1 for d in card["data"])
+    assert {p.name for p in out.iterdir()} >= {"features.skops", "topic.skops", "sentiment.skops",
+                                               "distortion.skops", "card.json"}
+    classified = run("classify", "--input", "-", "--output", "-", stdin=json.dumps(LINES[0]) + "\n",
+                     extra_env={"HDM_MODEL_DIR": str(out)})
+    assert classified.returncode == 0 and json.loads(classified.stdout)["id"] == "vi-1"
+
+
+def test_eval_prints_per_class_metrics_and_confusion(tmp_path: Path):
+    data = tmp_path / "labeled.jsonl"
+    data.write_text("\n".join(json.dumps({"id": f"e{i}", "title": t, "text": t, "topic": topic, "lang": "vi"},
+                                         ensure_ascii=False)
+                              for i, (t, topic) in enumerate([("Giá vàng tăng mạnh", "economy"),
+                                                              ("Tòa tuyên án kẻ lừa đảo", "security_law")])),
+                    encoding="utf-8")
+    result = run("eval", "--data", str(data))
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["n"] == 2 and "per_class" in report["topic"] and "confusion" in report["topic"]

@@ -20,3 +20,16 @@ def test_site_overrides_win_over_the_generic_extraction():
 def test_decoding_falls_back_safely_and_hashes_ignore_accents_and_spacing():
     assert decode_html("Hải Dương".encode("cp1258", "ignore"), "no-such-codec") is not None
     assert content_hash("Hải  Dương", "Tin") == content_hash("Hai Duong", "tin")
+
+
+def test_a_feed_date_in_the_future_is_not_stored():
+    from crawlers.records import FeedEntry, FetchedPage
+    from pipeline.ingest import article_values
+
+    body = PAGE.replace('<span class="when">25/10/2021 - 08:30</span>', "").encode("utf-8")
+    entry = FeedEntry(link="http://a.vn/x", title="Tiêu đề", published=datetime(2099, 1, 1, tzinfo=UTC))
+    page = FetchedPage(source_id="s", url="http://a.vn/x", final_url="http://a.vn/x", status=200, body=body,
+                       encoding="utf-8", content_type="text/html", fetched_at=datetime.now(UTC), entry=entry)
+    assert article_values(page, None)["published_at"] is None
+    entry.published = datetime(2021, 5, 1, tzinfo=UTC)
+    assert article_values(page, None)["published_at"] == datetime(2021, 5, 1, tzinfo=UTC)

@@ -74,3 +74,24 @@ def test_every_flag_says_why_in_vietnamese(analyser):
     for result in flagged:
         assert result.reasons and all(r.strip() for r in result.reasons)
         assert any("(+" in r for r in result.reasons)  # each contribution is shown
+
+
+@pytest.mark.parametrize("name", ["vntc", "uit-vsfc", "reintel"])
+def test_named_public_evaluations_run(name):
+    """The public sets are read from ../shared/data (absent on a user's fresh clone: skipped then)."""
+    from pathlib import Path
+
+    from pipeline.evaluation import examples_for
+
+    data = Path(__file__).resolve().parents[3] / "shared" / "data"
+    if not data.is_dir():
+        import os
+
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must have the shared data at {data}")
+        pytest.skip(f"no shared data at {data}")
+    examples, _ = examples_for(name, data)
+    assert len(examples) >= 500
+    report = evaluate(load_settings(), examples[:300], {})
+    task = {"vntc": "topic", "uit-vsfc": "sentiment", "reintel": "flagged"}[name]
+    assert report[task]["n"] == 300 and report[task]["confusion"]
