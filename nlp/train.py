@@ -23,10 +23,20 @@ class TrainingError(ValueError):
     """Not enough labeled data to train a task."""
 
 
-def fit_text_classifier(texts: Sequence[str], labels: Sequence[str], c: float = 8.0) -> tuple[Any, Any]:
-    """The project's text classifier on any labeled texts: (fitted features, fitted head)."""
+def fit_text_classifier(texts: Sequence[str], labels: Sequence[str], c: float = 8.0,
+                        head_kind: str = "logistic") -> tuple[Any, Any]:
+    """The project's text classifier on any labeled texts: (fitted features, fitted head).
+
+    `head_kind` "svm" swaps the probabilistic head for a linear SVM (labels only), for comparisons.
+    """
     features = text_features()
     matrix = features.fit_transform(list(texts))
+    if head_kind == "svm":
+        from sklearn.svm import LinearSVC
+
+        svm = LinearSVC(C=c)
+        svm.fit(matrix, list(labels))
+        return features, svm
     head = classifier_head(c=c)
     head.fit(matrix, list(labels))
     return features, head

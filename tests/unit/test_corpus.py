@@ -9,12 +9,15 @@ from pipeline.demo.sites import load_sites
 
 def test_seed_corpus_size_and_coverage():
     examples = load(seed_files())
-    assert len(examples) >= 150
+    assert len(examples) >= 600
     assert {e.lang for e in examples} >= {"vi", "en"}
+    assert {e.source_kind for e in examples} == {"domestic", "foreign", "overseas_vietnamese", "blog"}
     topics = Counter(e.topic for e in examples)
-    assert set(topics) == set(TOPICS) and min(topics.values()) >= 5
+    assert set(topics) == set(TOPICS) and min(topics.values()) >= 30
     assert set(Counter(e.sentiment for e in examples)) == set(SENTIMENTS)
-    assert sum(1 for e in examples if e.distorted) >= 20
+    assert sum(1 for e in examples if e.distorted) >= 80
+    assert sum(1 for e in examples if e.sentiment == "negative" and e.distorted is False) >= 80
+    assert sum(1 for e in examples if e.relevance == "none") >= 100
     assert len({e.id for e in examples}) == len(examples)
 
 

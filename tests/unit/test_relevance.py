@@ -77,3 +77,24 @@ def test_no_region_name_in_code():
     for path in root.glob("*.py"):
         text = path.read_text("utf-8").lower()
         assert "hải dương" not in text and "hai duong" not in text, path
+
+
+def test_another_province_only_needs_another_gazetteer():
+    other = Gazetteer.from_dict({
+        "region": {"id": "hung-yen", "name": "Hưng Yên"},
+        "entries": [{"id": "province", "kind": "province", "names": ["Hưng Yên"]},
+                    {"id": "pho-hien", "kind": "landmark", "names": ["Phố Hiến"]}],
+        "admin_words": ["tỉnh"],
+    })
+    assert assess("Nhãn lồng Hưng Yên vào vụ", "Nông dân tỉnh Hưng Yên thu hoạch nhãn.", other).tier == "focus"
+    assert assess("Hải Dương thu hút đầu tư", "UBND tỉnh Hải Dương cho biết.", other).tier == "none"
+    assert assess("Du lịch", "Khách đến Phố Hiến ngày càng đông.", other).places == ["Phố Hiến"]
+
+
+def test_institutions_and_validity_dates_are_in_the_gazetteer():
+    data = yaml.safe_load((default_config_dir() / "gazetteer.yaml").read_text("utf-8"))
+    by_id = {e["id"]: e for e in data["entries"]}
+    assert str(by_id["province"]["valid_to"]) == "2025-06-30"
+    assert all(str(by_id[d].get("valid_to")) == "2025-06-30" for d in ("kinh-mon", "gia-loc", "cam-giang"))
+    result = assess("Đại học Sao Đỏ tuyển sinh", "Trường Đại học Sao Đỏ công bố chỉ tiêu năm nay.", GAZ)
+    assert result.tier == "focus"
