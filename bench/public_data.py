@@ -61,7 +61,8 @@ def run_vntc(data: Path, c: float = 8.0, head_kind: str = "logistic") -> None:
         predicted += list(head.predict(features.transform([prepare("", t) for t, _ in batch])))
         gold += [lab for _, lab in batch]
     metrics = classification_metrics(gold, [str(p) for p in predicted])
-    _emit(bench="vntc_10_topics_official_split", head=head_kind, c=c, train=len(train), test=len(gold), accuracy=metrics["accuracy"],
+    _emit(bench="vntc_10_topics_official_split", head=head_kind, c=c, train=len(train), test=len(gold),
+          accuracy=metrics["accuracy"],
           macro_f1=metrics["macro_f1"], published_accuracy=0.928, fit_s=round(fit_s, 1),
           total_s=round(time.perf_counter() - t0, 1),
           per_class_f1={k: v["f1"] for k, v in metrics["per_class"].items()})
