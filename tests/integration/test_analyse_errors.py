@@ -61,3 +61,24 @@ def test_an_article_that_breaks_the_models_is_failed_with_a_reason_and_the_rest_
     with session_scope(engine) as s:
         failed = s.scalars(select(Article).where(Article.status == "failed")).one()
     assert failed.id == 2 and "model exploded" in failed.error
+
+
+def test_articles_naming_no_place_of_the_region_skip_the_models(sqlite_url, analyser, monkeypatch):
+    from datetime import UTC, datetime
+
+    from store.models import Analysis
+
+    monkeypatch.setattr(analyser, "models_without_signal", False)
+    engine = make_engine(sqlite_url)
+    upgrade(engine)
+    _articles(engine, 1)
+    with session_scope(engine) as s:
+        repo.insert_article(s, dict(
+            source_id="src", url="http://a.vn/far", canonical_url="http://a.vn/far", url_hash="f" * 64,
+            title="Giá lúa ở Cần Thơ tăng", text="Nông dân Cần Thơ phấn khởi vì giá lúa tăng mạnh trong tuần. " * 3,
+            lang="vi", fetched_at=datetime.now(UTC), content_hash="d" * 64, status="new"))
+    analyse_pending(engine, analyser)
+    with session_scope(engine) as s:
+        versions = dict(s.execute(select(Article.url, Analysis.model_version).join(Analysis)).all())
+    assert versions["http://a.vn/far"].endswith("+gazetteer-only")
+    assert not versions["http://a.vn/0"].endswith("+gazetteer-only")
