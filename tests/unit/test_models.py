@@ -35,3 +35,11 @@ def test_missing_or_damaged_models_are_clear_errors(tmp_path: Path):
     (copy / "topic.skops").write_bytes(b"not a model")
     with pytest.raises(ModelLoadError, match="topic.skops"):
         load_bundle(copy)
+
+
+def test_the_shipped_model_was_trained_on_exactly_the_seed_files_in_the_repository():
+    from nlp.corpus import file_sha256, seed_files
+
+    card = json.loads((DEFAULT_DIR / "card.json").read_text("utf-8"))
+    recorded = {d["path"]: d["sha256"] for d in card["data"] if "path" in d}
+    assert recorded == {p.name: file_sha256(p) for p in seed_files()}, "seed changed: run 'hdmonitor train'"
