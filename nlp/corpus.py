@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from nlp.normalise import clean_text
 
@@ -54,22 +55,30 @@ def _check(value: object, allowed: tuple[str, ...], key: str, where: str) -> str
     return str(value)
 
 
+def jsonl_objects(lines: Iterable[tuple[int, str]], origin: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(file:line, object) for every non-blank JSONL line; CorpusError names the first bad line."""
+    for number, line in lines:
+        if not line.strip():
+            continue
+        where = f"{origin}:{number}"
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise CorpusError(f"{where}: dòng không phải JSON / not a JSON line: {exc.msg}") from exc
+        if not isinstance(row, dict):
+            raise CorpusError(f"{where}: cần một đối tượng JSON / expected a JSON object")
+        yield where, row
+
+
 def read_examples(path: Path) -> Iterator[Example]:
     """Examples from one JSONL file, validated and NFC-normalised."""
     with path.open(encoding="utf-8") as fh:
-        for number, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            where = f"{path}:{number}"
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise CorpusError(f"{where}: not JSON: {exc.msg}") from exc
-            if not isinstance(row, dict) or not row.get("text"):
-                raise CorpusError(f"{where}: needs an object with 'text'")
+        for where, row in jsonl_objects(enumerate(fh, 1), str(path)):
+            if not row.get("text"):
+                raise CorpusError(f"{where}: cần 'text' / needs 'text'")
             distorted = row.get("distorted")
             yield Example(
-                id=str(row.get("id") or f"{path.stem}-{number}"),
+                id=str(row.get("id") or f"{path.stem}-{where.rsplit(':', 1)[1]}"),
                 title=clean_text(str(row.get("title") or "")),
                 text=clean_text(str(row["text"])),
                 lang=str(row.get("lang") or "vi"),

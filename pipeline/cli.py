@@ -233,19 +233,11 @@ def cmd_analyse(args: argparse.Namespace) -> int:
 
 def _classify_inputs(path: str) -> list[Any]:
     from nlp.analyse import Document
+    from nlp.corpus import jsonl_objects
     from nlp.normalise import clean_text
 
     docs: list[Document] = []
-    for number, line in _read_lines(path):
-        if not line.strip():
-            continue
-        where = f"{path}:{number}"
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise CliError(f"{where}: dòng không phải JSON / not a JSON line: {exc.msg}") from exc
-        if not isinstance(row, dict):
-            raise CliError(f"{where}: cần một đối tượng JSON / expected a JSON object")
+    for where, row in jsonl_objects(_read_lines(path), path):
         if "id" not in row or not isinstance(row.get("text", ""), str) or not (row.get("text") or row.get("title")):
             raise CliError(f"{where}: cần 'id' và 'title'/'text' / needs 'id' and 'title' or 'text'")
         kind = row.get("source_kind")
