@@ -42,11 +42,11 @@ def vntc_rows(path: Path) -> Iterator[tuple[str, str]]:
             yield row["text"], row["label"]
 
 
-def run_vntc(data: Path, c: float = 8.0, head_kind: str = "logistic") -> None:
+def run_vntc(data: Path, c: float = 8.0, head_kind: str = "logistic", word_ngrams: int = 2) -> None:
     t0 = time.perf_counter()
     train = list(vntc_rows(data / "vntc" / "train.jsonl.gz"))
     features, head = fit_text_classifier([prepare("", t) for t, _ in train], [lab for _, lab in train], c=c,
-                                         head_kind=head_kind)
+                                         head_kind=head_kind, word_ngrams=word_ngrams)
     fit_s = time.perf_counter() - t0
     gold: list[str] = []
     predicted: list[str] = []
@@ -61,7 +61,8 @@ def run_vntc(data: Path, c: float = 8.0, head_kind: str = "logistic") -> None:
         predicted += list(head.predict(features.transform([prepare("", t) for t, _ in batch])))
         gold += [lab for _, lab in batch]
     metrics = classification_metrics(gold, [str(p) for p in predicted])
-    _emit(bench="vntc_10_topics_official_split", head=head_kind, c=c, train=len(train), test=len(gold),
+    _emit(bench="vntc_10_topics_official_split", head=head_kind, c=c, word_ngrams=word_ngrams,
+          train=len(train), test=len(gold),
           accuracy=metrics["accuracy"],
           macro_f1=metrics["macro_f1"], published_accuracy=0.928, fit_s=round(fit_s, 1),
           total_s=round(time.perf_counter() - t0, 1),
@@ -104,12 +105,13 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--vntc-c", type=float, default=8.0, help="regularisation of the VNTC run")
     parser.add_argument("--vntc-head", choices=("logistic", "svm"), default="logistic")
+    parser.add_argument("--vntc-word-ngrams", type=int, default=2)
     args = parser.parse_args()
     if not args.data.is_dir():
         sys.exit(f"no data directory at {args.data} (pass --data ../shared/data)")
     for name in args.runs:
         if name == "vntc":
-            run_vntc(args.data, args.vntc_c, args.vntc_head)
+            run_vntc(args.data, args.vntc_c, args.vntc_head, args.vntc_word_ngrams)
         elif name == "uit-vsfc":
             run_vsfc(args.data)
         elif name == "reintel":

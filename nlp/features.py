@@ -30,11 +30,11 @@ def folded_text(text: str) -> str:
     return fold(text)
 
 
-def text_features() -> FeatureUnion:
-    """TF-IDF over hashed syllable 1-2-grams and hashed folded char 2-4-grams."""
+def text_features(word_ngrams: int = 2) -> FeatureUnion:
+    """TF-IDF over hashed syllable 1-n-grams (n=2 by default) and hashed folded char 2-4-grams."""
     words = Pipeline([
         ("hash", HashingVectorizer(preprocessor=lower_text, token_pattern=r"(?u)\b\w+\b",
-                                   ngram_range=(1, 2), n_features=WORD_BUCKETS, alternate_sign=False,
+                                   ngram_range=(1, word_ngrams), n_features=WORD_BUCKETS, alternate_sign=False,
                                    norm=None)),
         ("tfidf", TfidfTransformer(sublinear_tf=True)),
     ])

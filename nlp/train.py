@@ -24,12 +24,12 @@ class TrainingError(ValueError):
 
 
 def fit_text_classifier(texts: Sequence[str], labels: Sequence[str], c: float = 8.0,
-                        head_kind: str = "logistic") -> tuple[Any, Any]:
+                        head_kind: str = "logistic", word_ngrams: int = 2) -> tuple[Any, Any]:
     """The project's text classifier on any labeled texts: (fitted features, fitted head).
 
     `head_kind` "svm" swaps the probabilistic head for a linear SVM (labels only), for comparisons.
     """
-    features = text_features()
+    features = text_features(word_ngrams)
     matrix = features.fit_transform(list(texts))
     if head_kind == "svm":
         from sklearn.svm import LinearSVC
