@@ -134,10 +134,13 @@ def crawl(settings: Settings, engine: Engine, sources: list[dict[str, Any]],
 
 def _run_subprocess(job_file: Path, timeout: int, engine: Engine | None, run_id: str,
                     progress: Progress | None) -> tuple[int | None, str]:
-    process = subprocess.Popen(  # noqa: S603 - fixed interpreter and module
-        crawl_command(job_file), env=subprocess_env(),
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
-    )
+    # stderr goes to a file, not a pipe: a chatty child can never block on a full pipe buffer
+    stderr_file = job_file.with_suffix(".stderr")
+    with stderr_file.open("wb") as err:
+        process = subprocess.Popen(  # noqa: S603 - fixed interpreter and module
+            crawl_command(job_file), env=subprocess_env(),
+            stdout=subprocess.DEVNULL, stderr=err, start_new_session=True,
+        )
     deadline = time.monotonic() + timeout
     try:
         while process.poll() is None:
@@ -153,7 +156,7 @@ def _run_subprocess(job_file: Path, timeout: int, engine: Engine | None, run_id:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
         raise
-    stderr = process.stderr.read().decode("utf-8", "replace") if process.stderr else ""
+    stderr = stderr_file.read_bytes()[-20000:].decode("utf-8", "replace") if stderr_file.exists() else ""
     if process.returncode != 0:
         logger.error("crawl subprocess exited %s: %s", process.returncode, stderr[-2000:])
         first = next((line for line in stderr.splitlines() if line.startswith("crawl failed:")), "")
