@@ -45,20 +45,19 @@ class ModelBundle:
     def predict_all(self, texts: list[str]) -> dict[str, list[dict[str, float]]]:
         """Class probabilities per text for every task (features computed once)."""
         matrix = self.features.transform(texts)
-        out: dict[str, list[dict[str, float]]] = {}
-        for task, head in self.heads.items():
-            proba = np.asarray(head.predict_proba(matrix))
-            classes = [str(c) for c in head.classes_]
-            out[task] = [{c: float(p) for c, p in zip(classes, row, strict=True)} for row in proba]
-        return out
+        return {task: _probabilities(head, matrix) for task, head in self.heads.items()}
 
     def probabilities(self, task: str, texts: list[str]) -> list[dict[str, float]]:
         """Class probabilities per text for one task."""
-        return self.predict_all(texts)[task]
+        return _probabilities(self.heads[task], self.features.transform(texts))
 
     def save(self, directory: Path) -> None:
         """Write one skops file per part and card.json into the directory (created if needed)."""
         directory.mkdir(parents=True, exist_ok=True)
+        for head in self.heads.values():
+            # float32 weights: half the file, predictions equal to ~1e-9; the hashed feature space is wide
+            head.coef_ = np.asarray(head.coef_, dtype=np.float32)
+            head.intercept_ = np.asarray(head.intercept_, dtype=np.float32)
         parts: dict[str, Any] = {"features": self.features, **self.heads}
         for name in PARTS:
             tmp = directory / f"{name}.skops.tmp"
@@ -71,6 +70,12 @@ class ModelBundle:
         tmp_card.write_text(json.dumps(card, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         tmp_card.replace(directory / "card.json")
         self.card = card
+
+
+def _probabilities(head: LogisticRegression, matrix: Any) -> list[dict[str, float]]:
+    proba = np.asarray(head.predict_proba(matrix))
+    classes = [str(c) for c in head.classes_]
+    return [{c: float(p) for c, p in zip(classes, row, strict=True)} for row in proba]
 
 
 def _load_part(path: Path) -> Any:
