@@ -399,7 +399,7 @@ def cmd_sources_check(args: argparse.Namespace) -> int:
     problems = [x for x in lines if x["type"] == "problem"]
     console.print(f"Nguồn / source: {source.id} — {source.name} ({source.kind.value}, {source.lang})"
                   + ("" if source.enabled else " [đang tắt / disabled]"), markup=False)
-    page_problems = [p for p in problems if p["reason"].startswith("article") or "page" in p["reason"]]
+    page_problems = [p for p in problems if p["stage"] == "article"]
     console.print(f"Được công bố / announced: {announced} mục / entries; đã thử / tried: "
                   f"{len(articles) + len(page_problems)}; trích xuất được / extracted: {len(articles)}")
     for item in articles[:3]:

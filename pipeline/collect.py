@@ -121,10 +121,9 @@ def crawl(settings: Settings, engine: Engine, sources: list[dict[str, Any]],
     """Crawl the given sources once in a subprocess; counters are read from the database."""
     with tempfile.TemporaryDirectory(prefix="hdm-crawl-") as tmp:
         run_id, job_file, log_path = prepare_job(settings, engine, sources, Path(tmp))
-        exit_code, status = _run_subprocess(job_file, settings.crawl_timeout_seconds, engine, run_id,
-                                            progress)
-    message = None if status == "ok" else f"crawl {status} (exit {exit_code}); log: {log_path}"
-    status = status.split(":", 1)[0]
+        exit_code, status, cause = _run_subprocess(job_file, settings.crawl_timeout_seconds, engine, run_id,
+                                                   progress)
+    message = None if status == "ok" else f"crawl {status}{cause} (exit {exit_code}); log: {log_path}"
     with session_scope(engine) as session:
         repo.finish_crawl_run(session, run_id, status, message)
         update_health(session, run_id, sources, status)
@@ -133,7 +132,8 @@ def crawl(settings: Settings, engine: Engine, sources: list[dict[str, Any]],
 
 
 def _run_subprocess(job_file: Path, timeout: int, engine: Engine | None, run_id: str,
-                    progress: Progress | None) -> tuple[int | None, str]:
+                    progress: Progress | None) -> tuple[int | None, str, str]:
+    """Run the crawl; (exit code, "ok" | "failed" | "timeout", ": cause" or "")."""
     # stderr goes to a file, not a pipe: a chatty child can never block on a full pipe buffer
     stderr_file = job_file.with_suffix(".stderr")
     with stderr_file.open("wb") as err:
@@ -147,7 +147,7 @@ def _run_subprocess(job_file: Path, timeout: int, engine: Engine | None, run_id:
             if time.monotonic() > deadline:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
-                return None, "timeout"
+                return None, "timeout", ""
             if progress is not None and engine is not None:
                 with session_scope(engine) as session:
                     progress(repo.source_summary(session, run_id))
@@ -160,8 +160,8 @@ def _run_subprocess(job_file: Path, timeout: int, engine: Engine | None, run_id:
     if process.returncode != 0:
         logger.error("crawl subprocess exited %s: %s", process.returncode, stderr[-2000:])
         first = next((line for line in stderr.splitlines() if line.startswith("crawl failed:")), "")
-        return process.returncode, f"failed{': ' + first[len('crawl failed: '):] if first else ''}"
-    return 0, "ok"
+        return process.returncode, "failed", f": {first[len('crawl failed: '):]}" if first else ""
+    return 0, "ok", ""
 
 
 def update_health(session: Any, run_id: str, sources: list[dict[str, Any]], status: str) -> None:
@@ -202,9 +202,10 @@ def preview(settings: Settings, source: dict[str, Any], limit: int = 10) -> list
         job_file = Path(tmp) / "job.json"
         job_file.write_text(json.dumps({"sources": [source], "max_articles": limit, "settings": scrapy},
                                        ensure_ascii=False, default=str), encoding="utf-8")
-        exit_code, status = _run_subprocess(job_file, settings.crawl_timeout_seconds, None, "preview", None)
+        exit_code, status, cause = _run_subprocess(job_file, settings.crawl_timeout_seconds, None, "preview",
+                                                   None)
         if exit_code != 0:
-            raise CollectError(f"kiểm tra thất bại / check failed: {status}")
+            raise CollectError(f"kiểm tra thất bại / check failed: {status}{cause}")
         if not out.exists():
             return []
         return [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines() if line.strip()]

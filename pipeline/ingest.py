@@ -217,13 +217,14 @@ class PreviewItems:
         if isinstance(item, FetchedPage):
             try:
                 values = article_values(item, None, self.overrides.get(item.source_id))
-                line = {"type": "article", "url": item.url, "via": item.via, "title": values["title"],
+                line = {"type": "article", "stage": "article", "url": item.url, "via": item.via,
+                        "title": values["title"],
                         "published_at": values["published_at"].isoformat() if values["published_at"] else None,
                         "lang": values["lang"], "chars": len(values["text"])}
             except IngestRefused as exc:
-                line = {"type": "problem", "url": item.url, "reason": str(exc)}
+                line = {"type": "problem", "stage": "article", "url": item.url, "reason": str(exc)}
         elif isinstance(item, FetchProblem):
-            line = {"type": "problem", "url": item.url, "reason": f"{item.stage}: {item.reason}"}
+            line = {"type": "problem", "stage": item.stage, "url": item.url, "reason": f"{item.stage}: {item.reason}"}
         elif isinstance(item, EntryPointState):
             line = {"type": "entry_point", **asdict(item)}
         else:

@@ -8,30 +8,38 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Generator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy import exceptions as scrapy_exceptions
 from scrapy.http import Response, TextResponse
+from twisted.internet.error import ConnectError, ConnectionDone, ConnectionLost, DNSLookupError, TimeoutError
 from twisted.python.failure import Failure
+from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 
 from crawlers.canonical import canonical_url, url_hash
 from crawlers.feeds import FeedError, parse_feed
 from crawlers.records import EntryPointState, FeedEntry, FetchedPage, FetchProblem, KnownUrl
 from crawlers.sitemaps import parse_sitemap
 
+T = TypeVar("T")
 MAX_SITEMAP_DEPTH = 2
 MAX_CHILD_SITEMAPS = 50
 DEFAULT_MAX_PAGES = 3
 _ARTICLE_PATH = re.compile(r"(\.s?html?$|\.aspx$|\d{5,}|[a-z0-9]+(-[a-z0-9]+){3,})", re.IGNORECASE)
 _NOT_ARTICLE = re.compile(r"/(tag|tags|category|chuyen-muc|tim-kiem|search|login|dang-nhap|author)/",
                           re.IGNORECASE)
-_TRANSIENT = ("Timeout", "TimedOut", "ConnectionRefused", "ConnectionLost", "ConnectionDone",
-              "ResponseNeverReceived", "ResponseFailed", "DNS", "CannotResolveHost", "ConnectError",
-              "HTTP 5", "HTTP 429")
+# failures that may pass by themselves: the entry point that announced the article is read again
+_TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    TimeoutError, ConnectError, ConnectionLost, ConnectionDone, DNSLookupError, ResponseFailed,
+    ResponseNeverReceived, *(getattr(scrapy_exceptions, name) for name in (
+        "DownloadConnectionRefusedError", "CannotResolveHostError", "DownloadTimeoutError",
+        "DownloadFailedError", "ResponseDataLossError") if hasattr(scrapy_exceptions, name)),
+)
 
 
 def describe_failure(failure: Failure) -> tuple[str, int | None]:
@@ -45,9 +53,12 @@ def describe_failure(failure: Failure) -> tuple[str, int | None]:
     return f"{type(value).__name__}: {text}"[:500], None
 
 
-def is_transient(reason: str) -> bool:
+def is_transient(failure: Failure) -> bool:
     """Whether a failure may go away by itself (network, 5xx, 429), so the feed must be read again."""
-    return any(marker in reason for marker in _TRANSIENT)
+    status = getattr(getattr(failure.value, "response", None), "status", None)
+    if status is not None:
+        return int(status) >= 500 or int(status) == 429
+    return isinstance(failure.value, _TRANSIENT_ERRORS)
 
 
 def looks_like_article(url: str, base: str) -> bool:
@@ -69,6 +80,7 @@ class SourceSpider(scrapy.Spider):
                  **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.sources = sources or []
+        self.by_id = {s["id"]: s for s in self.sources}
         self.entry_state = entry_state or {}
         self.max_articles = max_articles
         self.known: set[str] = set()
@@ -111,93 +123,86 @@ class SourceSpider(scrapy.Spider):
                 yield scrapy.Request(url, callback=self.parse_listing, errback=self.entry_point_failed,
                                      dont_filter=True, meta=self._meta(source, stage="listing", page=1))
 
-    def _source(self, source_id: str) -> dict[str, Any]:
-        return next(s for s in self.sources if s["id"] == source_id)
-
     # ------------------------------------------------------------------ entry points
 
-    def _unchanged(self, response: Response) -> EntryPointState | None:
-        source_id = response.meta["source_id"]
-        if response.status == 304:
-            return EntryPointState(source_id, response.url, changed=False)
-        digest = hashlib.sha256(response.body).hexdigest()
-        previous = self.entry_state.get(response.url) or {}
-        if previous.get("body_hash") == digest:  # some servers never answer 304
-            return EntryPointState(source_id, response.url, changed=False, body_hash=digest,
-                                   etag=previous.get("etag"), last_modified=previous.get("last_modified"))
-        return None
+    def _problem(self, response: Response, reason: str, stage: str) -> FetchProblem:
+        return FetchProblem(response.meta["source_id"], response.url, reason, response.status, stage=stage)
 
-    def _state(self, response: Response, entries: int) -> EntryPointState:
+    def _parsed(self, response: Response, parse: Callable[[], T], stage: str
+                ) -> Generator[Any, None, tuple[T, str] | None]:
+        """The parsed feed or sitemap and its body hash; None (with the record why) when unchanged or broken."""
+        source_id = response.meta["source_id"]
+        previous = self.entry_state.get(response.url) or {}
+        if response.status == 304:
+            yield EntryPointState(source_id, response.url, changed=False)
+            return None
+        digest = hashlib.sha256(response.body).hexdigest()
+        if previous.get("body_hash") == digest:  # some servers never answer 304
+            yield EntryPointState(source_id, response.url, changed=False, body_hash=digest,
+                                  etag=previous.get("etag"), last_modified=previous.get("last_modified"))
+            return None
+        try:
+            return parse(), digest
+        except FeedError as exc:
+            yield self._problem(response, str(exc), stage)
+            return None
+
+    def _state(self, response: Response, entries: int, digest: str) -> EntryPointState:
         header = response.headers.get
         return EntryPointState(
             response.meta["source_id"], response.url, changed=True, entries=entries,
             etag=(header("ETag") or b"").decode("latin-1") or None,
             last_modified=(header("Last-Modified") or b"").decode("latin-1") or None,
-            body_hash=hashlib.sha256(response.body).hexdigest(),
+            body_hash=digest,
         )
 
+    def _announced(self, response: Response, entries: list[FeedEntry], digest: str, via: str,
+                   empty_reason: str) -> Iterator[Any]:
+        if not entries:
+            yield self._problem(response, empty_reason, via)
+            return
+        yield self._state(response, len(entries), digest)
+        for entry in entries:
+            yield from self._follow(response, entry, via)
+
     def parse_feed(self, response: Response) -> Iterator[Any]:
-        source_id = response.meta["source_id"]
-        unchanged = self._unchanged(response)
-        if unchanged:
-            yield unchanged
-            return
         content_type = (response.headers.get("Content-Type") or b"").decode("latin-1").lower()
-        try:
-            feed = parse_feed(response.body, content_type)
-        except FeedError as exc:
-            yield FetchProblem(source_id, response.url, str(exc), response.status, stage="feed")
+        result = yield from self._parsed(response, lambda: parse_feed(response.body, content_type), "feed")
+        if result is None:
             return
+        feed, digest = result
         for warning in feed.warnings:
-            self.logger.warning("%s %s: %s", source_id, response.url, warning)
-        if not feed.entries:
-            yield FetchProblem(source_id, response.url, "nguồn cấp không có mục nào / feed has no entries",
-                               response.status, stage="feed")
-            return
-        yield self._state(response, len(feed.entries))
-        for entry in feed.entries:
-            yield from self._follow(response, entry, "feed")
+            self.logger.warning("%s %s: %s", response.meta["source_id"], response.url, warning)
+        yield from self._announced(response, feed.entries, digest, "feed",
+                                   "nguồn cấp không có mục nào / feed has no entries")
 
     def parse_sitemap(self, response: Response) -> Iterator[Any]:
-        source_id = response.meta["source_id"]
-        unchanged = self._unchanged(response)
-        if unchanged:
-            yield unchanged
+        result = yield from self._parsed(response, lambda: parse_sitemap(response.body), "sitemap")
+        if result is None:
             return
-        try:
-            sitemap = parse_sitemap(response.body)
-        except FeedError as exc:
-            yield FetchProblem(source_id, response.url, str(exc), response.status, stage="sitemap")
+        sitemap, digest = result
+        if sitemap.kind != "index":
+            yield from self._announced(response, sitemap.entries, digest, "sitemap",
+                                       "sitemap không có bài nào / sitemap has no URLs")
             return
-        if sitemap.kind == "index":
-            depth = int(response.meta.get("depth", 0))
-            if depth >= MAX_SITEMAP_DEPTH:
-                yield FetchProblem(source_id, response.url, "sitemap lồng quá sâu / sitemap index nested too deep",
-                                   response.status, stage="sitemap")
-                return
-            yield self._state(response, len(sitemap.sitemaps))
-            source = self._source(source_id)
-            for child in sitemap.sitemaps[:MAX_CHILD_SITEMAPS]:
-                url = response.urljoin(child)
-                yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.entry_point_failed,
-                                     headers=self._conditional(url),
-                                     meta=self._meta(source, stage="sitemap", depth=depth + 1,
-                                                     handle_httpstatus_list=[304]))
+        depth = int(response.meta.get("depth", 0))
+        if depth >= MAX_SITEMAP_DEPTH:
+            yield self._problem(response, "sitemap lồng quá sâu / sitemap index nested too deep", "sitemap")
             return
-        if not sitemap.entries:
-            yield FetchProblem(source_id, response.url, "sitemap không có bài nào / sitemap has no URLs",
-                               response.status, stage="sitemap")
-            return
-        yield self._state(response, len(sitemap.entries))
-        for entry in sitemap.entries:
-            yield from self._follow(response, entry, "sitemap")
+        yield self._state(response, len(sitemap.sitemaps), digest)
+        source = self.by_id[response.meta["source_id"]]
+        for child in sitemap.sitemaps[:MAX_CHILD_SITEMAPS]:
+            url = response.urljoin(child)
+            yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.entry_point_failed,
+                                 headers=self._conditional(url),
+                                 meta=self._meta(source, stage="sitemap", depth=depth + 1,
+                                                 handle_httpstatus_list=[304]))
 
     def parse_listing(self, response: Response) -> Iterator[Any]:
         source_id = response.meta["source_id"]
-        source = self._source(source_id)
+        source = self.by_id[source_id]
         if not isinstance(response, TextResponse):
-            yield FetchProblem(source_id, response.url, "trang danh sách không phải HTML / listing is not HTML",
-                               response.status, stage="listing")
+            yield self._problem(response, "trang danh sách không phải HTML / listing is not HTML", "listing")
             return
         selector = source.get("article_selector")
         if selector:
@@ -209,8 +214,7 @@ class SourceSpider(scrapy.Spider):
             links = [link for link in links if looks_like_article(link, response.url)]
         unique = list(dict.fromkeys(canonical_url(link) for link in links))
         if not unique:
-            yield FetchProblem(source_id, response.url, "trang danh sách không có liên kết bài / no article links",
-                               response.status, stage="listing")
+            yield self._problem(response, "trang danh sách không có liên kết bài / no article links", "listing")
         for link in unique:
             yield from self._follow(response, FeedEntry(link=link), "listing")
         page = int(response.meta.get("page", 1))
@@ -240,7 +244,7 @@ class SourceSpider(scrapy.Spider):
         yield scrapy.Request(
             entry.link, callback=self.parse_article, errback=self.article_failed, dont_filter=True,
             cb_kwargs={"entry": entry, "via": via},
-            meta={**self._meta(self._source(source_id)), "origin": response.url},
+            meta={**self._meta(self.by_id[source_id]), "origin": response.url},
         )
 
     def parse_article(self, response: Response, entry: FeedEntry, via: str) -> Iterator[Any]:
@@ -256,7 +260,7 @@ class SourceSpider(scrapy.Spider):
         reason, status = describe_failure(failure)
         request = failure.request  # type: ignore[attr-defined]
         yield FetchProblem(request.meta["source_id"], request.url, reason, status,
-                           stage=request.meta.get("stage", "feed"), transient=is_transient(reason))
+                           stage=request.meta.get("stage", "feed"), transient=is_transient(failure))
 
     def article_failed(self, failure: Failure) -> Iterator[FetchProblem]:
         reason, status = describe_failure(failure)
@@ -266,4 +270,4 @@ class SourceSpider(scrapy.Spider):
         if url != request.url:
             reason = f"{reason} (sau chuyển hướng / after redirects, at {request.url})"
         yield FetchProblem(request.meta["source_id"], url, reason, status, stage="article",
-                           origin=request.meta.get("origin"), transient=is_transient(reason))
+                           origin=request.meta.get("origin"), transient=is_transient(failure))

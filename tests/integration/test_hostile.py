@@ -73,6 +73,18 @@ def test_every_hostile_page_ends_with_a_reason_and_the_good_ones_are_stored(sqli
     row = report.rows[0]
     assert row["new"] == len(stored) and row["errors"] == len(why)
 
+    # the timeouts may pass: the feed is not remembered as unchanged, so they are tried again
+    hangs = web.count("/hang")
+    again = crawl(settings_for(sqlite_url), engine, [source(web, "hostile", "/feed/mixed.xml")])
+    assert again.rows[0]["unchanged"] == 0 and again.rows[0]["new"] == 0
+    assert web.count("/hang") > hangs
+
+
+def test_a_feed_whose_articles_all_ended_for_good_is_remembered(sqlite_url, web):
+    engine, _ = run(sqlite_url, [source(web, "same", "/feed/same-title.xml")])
+    _, again = run(sqlite_url, [source(web, "same", "/feed/same-title.xml")])
+    assert again.rows[0]["unchanged"] == 1
+
 
 def test_encodings_are_decoded_and_text_is_nfc(sqlite_url, web):
     engine, _ = run(sqlite_url, [source(web, "hostile", "/feed/mixed.xml")])
