@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     model_dir: Path | None = None
     shared_data_dir: Path = Path("../shared/data")
     crawl_timeout_seconds: int = Field(1800, ge=10)
+    workers: int | None = Field(None, ge=0)  # extraction/analysis processes; None: one per core, 0: in-process
+    extract_batch_size: int = Field(32, ge=1)
     scrapy: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("scrapy")

@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from nlp.analyse import Analyser, AnalysisResult, Document
 from store import repo
@@ -45,44 +46,69 @@ def analysis_values(result: AnalysisResult) -> dict[str, Any]:
     return data
 
 
-def _analyse_batch(analyser: Analyser, articles: list[Article]) -> list[AnalysisResult | Exception]:
+def analyse_documents(analyser: Analyser, documents: list[Document]) -> list[AnalysisResult | Exception]:
+    """Results in order; an article the analyser fails on gets its exception instead of a result."""
     try:
-        return list(analyser.analyse_many([document_of(a) for a in articles]))
+        return list(analyser.analyse_many(documents))
     except Exception:  # noqa: BLE001 - fall back to one by one to find the article at fault
         logger.warning("batch analysis failed; retrying one by one", exc_info=True)
     out: list[AnalysisResult | Exception] = []
-    for article in articles:
+    for document in documents:
         try:
-            out.append(analyser.analyse(document_of(article)))
+            out.append(analyser.analyse(document))
         except Exception as exc:  # noqa: BLE001 - recorded on the article, the batch goes on
             out.append(exc)
     return out
 
 
+class Counts(Protocol):
+    """Counters a batch adds to (AnalyseReport, or one unit of work's outcome)."""
+
+    analysed: int
+    flagged: int
+    cases_opened: int
+    alerts: int
+    failed: int
+
+
+def save_results(session: Session, pairs: list[tuple[Article, AnalysisResult | Exception]], report: Counts,
+                 alert_threshold: float | None) -> None:
+    """Store each article's analysis (or its failure) in the caller's transaction, counting as it goes."""
+    for article, result in pairs:
+        if isinstance(result, Exception):
+            repo.mark_failed(session, article, f"{type(result).__name__}: {result}")
+            report.failed += 1
+            continue
+        analysis, case = repo.save_analysis(session, article, analysis_values(result), alert_threshold)
+        if result.errors:  # e.g. the entity tagger panicked: analysed anyway, the failure kept
+            article.error = "; ".join(result.errors)[:2000]
+        report.analysed += 1
+        report.flagged += int(analysis.flagged)
+        opened = case is not None and case.analysis_id == analysis.id
+        report.cases_opened += int(opened)
+        report.alerts += int(opened and alert_threshold is not None and analysis.risk >= alert_threshold)
+
+
 def analyse_pending(engine: Engine, analyser: Analyser, batch_size: int = 50, limit: int | None = None,
                     progress: Callable[[AnalyseReport], None] | None = None,
                     alert_threshold: float | None = None) -> AnalyseReport:
-    """Analyse waiting articles in batches, each batch one transaction (restartable at any point)."""
+    """Analyse waiting articles in batches, each batch one transaction (restartable at any point).
+
+    The models run outside the transaction; the write checks again which articles still wait, so a
+    second process analysing at the same time never doubles an analysis.
+    """
     report = AnalyseReport()
     while limit is None or report.analysed + report.failed < limit:
         size = batch_size if limit is None else min(batch_size, limit - report.analysed - report.failed)
         with session_scope(engine) as session:
-            articles = repo.articles_to_analyse(session, size)
-            if not articles:
-                break
-            for article, result in zip(articles, _analyse_batch(analyser, articles), strict=True):
-                if isinstance(result, Exception):
-                    repo.mark_failed(session, article, f"{type(result).__name__}: {result}")
-                    report.failed += 1
-                    continue
-                analysis, case = repo.save_analysis(session, article, analysis_values(result), alert_threshold)
-                if result.errors:  # e.g. the entity tagger panicked: analysed anyway, the failure kept
-                    article.error = "; ".join(result.errors)[:2000]
-                report.analysed += 1
-                report.flagged += int(analysis.flagged)
-                opened = case is not None and case.analysis_id == analysis.id
-                report.cases_opened += int(opened)
-                report.alerts += int(opened and alert_threshold is not None and analysis.risk >= alert_threshold)
+            articles = repo.articles_waiting(session, repo.waiting_article_ids(session, size))
+            documents = {a.id: document_of(a) for a in articles}
+        if not documents:
+            break
+        results = dict(zip(documents, analyse_documents(analyser, list(documents.values())), strict=True))
+        with session_scope(engine, write=True) as session:
+            waiting = repo.articles_waiting(session, list(results), lock=True)
+            save_results(session, [(a, results[a.id]) for a in waiting], report, alert_threshold)
         if progress is not None:
             progress(report)
     return report

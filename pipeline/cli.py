@@ -118,7 +118,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
-def _crawl_and_show(settings: Settings, engine: Any, sources: list[dict[str, Any]]) -> Any:
+def _crawl_and_show(settings: Settings, engine: Any, sources: list[dict[str, Any]], analyse: bool = False) -> Any:
     from pipeline.collect import CollectError, crawl
 
     with console.status("Đang thu thập / collecting…") as status:
@@ -128,7 +128,7 @@ def _crawl_and_show(settings: Settings, engine: Any, sources: list[dict[str, Any
             status.update(f"Đang thu thập / collecting… {fetched} trang, {new} bài mới / pages, new")
 
         try:
-            return crawl(settings, engine, sources, progress)
+            return crawl(settings, engine, sources, progress, analyse=analyse)
         except CollectError as exc:
             raise CliError(str(exc)) from exc
 
@@ -188,13 +188,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
     with web:
         console.print(f"Trang mẫu / demo sites: {web.base_url}/ ({', '.join(web.sites)})")
         sources = [site.source_config(web.base_url) for site in web.sites.values()]
-        report = _crawl_and_show(settings, engine, sources)
-    analysed = _analyse_and_show(settings, engine)
+        report = _crawl_and_show(settings, engine, sources, analyse=True)
+    analysed = _analyse_and_show(settings, engine)  # whatever an earlier, interrupted run left waiting
     console.print(_summary_table(engine, report, "hdmonitor demo — thu thập + phân tích / collect + analyse"))
     with session_scope(engine) as session:
         open_cases = len(repo.flagged_cases(session, "open", limit=10_000))
-    console.print(f"Phân tích / analysed: {analysed.analysed}, gắn cờ / flagged: {analysed.flagged}, "
-                  f"lỗi / failed: {analysed.failed}; hồ sơ chờ duyệt / open review cases: {open_cases}")
+    done, flagged = report.work.analysed + analysed.analysed, report.work.flagged + analysed.flagged
+    console.print(f"Phân tích / analysed: {done}, gắn cờ / flagged: {flagged}, "
+                  f"lỗi / failed: {report.work.failed + analysed.failed}; "
+                  f"hồ sơ chờ duyệt / open review cases: {open_cases}")
     location = settings.sqlite_path.resolve() if settings.sqlite_path else settings.database_url
     console.print(f"CSDL / database: {location}")
     console.print(f"Nhật ký thu thập / crawl log: {report.log_path}")

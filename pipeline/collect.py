@@ -12,26 +12,27 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from config.settings import Settings
-from crawlers.canonical import url_hash
 from pipeline.health import next_interval
+from pipeline.workers import PoolReport, WorkPool
 from store import repo
 from store.db import session_scope
-from store.models import Article, utcnow
+from store.models import utcnow
 
 logger = logging.getLogger(__name__)
 
-STORE_PIPELINE = "pipeline.ingest.StoreItems"
-PREVIEW_PIPELINE = "pipeline.ingest.PreviewItems"
+STORE_PIPELINE = "pipeline.crawl_store.StoreItems"
+PREVIEW_PIPELINE = "pipeline.crawl_store.PreviewItems"
+KNOWN_URLS = "pipeline.crawl_store.KnownUrls"
 Progress = Callable[[list[dict[str, Any]]], None]
+TICK_SECONDS = 0.1
 
 
 class CollectError(RuntimeError):
@@ -48,21 +49,14 @@ class CrawlReport:
     message: str | None
     rows: list[dict[str, Any]]
     log_path: Path
-
-
-def known_hashes(engine: Engine) -> set[str]:
-    """Hashes of every stored canonical URL and of every URL an article was announced under."""
-    with session_scope(engine) as session:
-        rows = session.execute(select(Article.url, Article.url_hash)).all()
-    hashes = {h for _, h in rows}
-    hashes.update(url_hash(u) for u, _ in rows)
-    return hashes
+    work: PoolReport = field(default_factory=PoolReport)
 
 
 def _job_settings(settings: Settings, run_id: str, log_path: Path) -> dict[str, Any]:
     scrapy = dict(settings.scrapy)
     scrapy.update({
         "ITEM_PIPELINES": {STORE_PIPELINE: 300},
+        "HDM_KNOWN_URLS": KNOWN_URLS,
         "HDM_DATABASE_URL": settings.database_url,
         "HDM_RUN_ID": run_id,
         "HDM_ALLOW_PRIVATE_HOSTS": settings.allow_private_hosts,
@@ -92,13 +86,10 @@ def prepare_job(settings: Settings, engine: Engine, sources: list[dict[str, Any]
         for source in sources:
             repo.start_crawl_run(session, run_id, source["id"])
     log_path = log_dir(settings) / f"crawl-{run_id}.log"
-    known_file = workdir / "known.txt"
-    known_file.write_text("\n".join(sorted(known_hashes(engine))), encoding="ascii")
     job_file = workdir / "job.json"
     with session_scope(engine) as session:
         states = repo.entry_states(session, [s["id"] for s in sources])
-    job = {"sources": sources, "known_file": str(known_file), "entry_state": states,
-           "settings": _job_settings(settings, run_id, log_path)}
+    job = {"sources": sources, "entry_state": states, "settings": _job_settings(settings, run_id, log_path)}
     job_file.write_text(json.dumps(job, ensure_ascii=False, default=str), encoding="utf-8")
     return run_id, job_file, log_path
 
@@ -117,22 +108,38 @@ def subprocess_env() -> dict[str, str]:
 
 
 def crawl(settings: Settings, engine: Engine, sources: list[dict[str, Any]],
-          progress: Progress | None = None) -> CrawlReport:
-    """Crawl the given sources once in a subprocess; counters are read from the database."""
-    with tempfile.TemporaryDirectory(prefix="hdm-crawl-") as tmp:
+          progress: Progress | None = None, analyse: bool = False) -> CrawlReport:
+    """Crawl the given sources once in a subprocess while worker processes extract what it queues.
+
+    Returns when the crawl has ended and every queued page (this run's and any left by an earlier,
+    interrupted one) is extracted, and with `analyse` every new article analysed. Counters are read
+    from the database.
+    """
+    with tempfile.TemporaryDirectory(prefix="hdm-crawl-") as tmp, WorkPool(settings, analyse) as pool:
         run_id, job_file, log_path = prepare_job(settings, engine, sources, Path(tmp))
-        exit_code, status, cause = _run_subprocess(job_file, settings.crawl_timeout_seconds, engine, run_id,
-                                                   progress)
+
+        ticks = iter(range(1 << 62))
+
+        def tick() -> None:
+            pool.poll(engine)
+            if progress is not None and next(ticks) % 5 == 0:
+                with session_scope(engine) as session:
+                    progress(repo.source_summary(session, run_id))
+
+        exit_code, status, cause = _run_subprocess(job_file, settings.crawl_timeout_seconds, tick)
+        pool.drain(engine)
     message = None if status == "ok" else f"crawl {status}{cause} (exit {exit_code}); log: {log_path}"
+    if pool.report.problems:
+        logger.error("extraction problems: %s", "; ".join(pool.report.problems[:5]))
     with session_scope(engine) as session:
         repo.finish_crawl_run(session, run_id, status, message)
         update_health(session, run_id, sources, status)
         rows = repo.source_summary(session, run_id)
-    return CrawlReport(run_id, status, exit_code, message, rows, log_path)
+    return CrawlReport(run_id, status, exit_code, message, rows, log_path, pool.report)
 
 
-def _run_subprocess(job_file: Path, timeout: int, engine: Engine | None, run_id: str,
-                    progress: Progress | None) -> tuple[int | None, str, str]:
+def _run_subprocess(job_file: Path, timeout: int, tick: Callable[[], None] | None = None,
+                    ) -> tuple[int | None, str, str]:
     """Run the crawl; (exit code, "ok" | "failed" | "timeout", ": cause" or "")."""
     # stderr goes to a file, not a pipe: a chatty child can never block on a full pipe buffer
     stderr_file = job_file.with_suffix(".stderr")
@@ -148,10 +155,9 @@ def _run_subprocess(job_file: Path, timeout: int, engine: Engine | None, run_id:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
                 return None, "timeout", ""
-            if progress is not None and engine is not None:
-                with session_scope(engine) as session:
-                    progress(repo.source_summary(session, run_id))
-            time.sleep(0.5)
+            if tick is not None:
+                tick()
+            time.sleep(TICK_SECONDS)
     except KeyboardInterrupt:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
@@ -202,8 +208,7 @@ def preview(settings: Settings, source: dict[str, Any], limit: int = 10) -> list
         job_file = Path(tmp) / "job.json"
         job_file.write_text(json.dumps({"sources": [source], "max_articles": limit, "settings": scrapy},
                                        ensure_ascii=False, default=str), encoding="utf-8")
-        exit_code, status, cause = _run_subprocess(job_file, settings.crawl_timeout_seconds, None, "preview",
-                                                   None)
+        exit_code, status, cause = _run_subprocess(job_file, settings.crawl_timeout_seconds)
         if exit_code != 0:
             raise CollectError(f"kiểm tra thất bại / check failed: {status}{cause}")
         if not out.exists():

@@ -90,9 +90,11 @@ class Article(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     source_id: Mapped[str] = mapped_column(ForeignKey("sources.id"))
-    url: Mapped[str] = mapped_column(Text)
+    url: Mapped[str] = mapped_column(Text)  # as announced by the feed, sitemap or listing
+    final_url: Mapped[str | None] = mapped_column(Text, default=None)  # after redirects
     canonical_url: Mapped[str] = mapped_column(Text)
     url_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    announced_hash: Mapped[str | None] = mapped_column(String(64), default=None, index=True)
     title: Mapped[str] = mapped_column(Text, default="")
     text: Mapped[str] = mapped_column(Text, default="")
     lang: Mapped[str] = mapped_column(String(8), default="und")
@@ -223,3 +225,32 @@ class EntryPoint(Base):
     entries: Mapped[int] = mapped_column(Integer, default=0)
     last_checked_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_changed_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class Page(Base):
+    """A fetched article page waiting for extraction: the queue between the crawl and the workers.
+
+    The crawl only downloads and stores these; an extraction worker turns each into an article (the
+    compressed body moves over as evidence), a duplicate or a quarantine row, and deletes it in the
+    same transaction. The unique key makes a second store of the same announced URL a no-op.
+    """
+
+    __tablename__ = "pages"
+    # ids are never reused (SQLite would hand out a deleted row's id again): a worker pool tells
+    # the pages it gave out by id
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    url_hash: Mapped[str] = mapped_column(String(64), unique=True)  # canonical key of the announced URL
+    source_id: Mapped[str] = mapped_column(ForeignKey("sources.id"), index=True)
+    run_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    url: Mapped[str] = mapped_column(Text)
+    final_url: Mapped[str] = mapped_column(Text)
+    http_status: Mapped[int] = mapped_column(Integer)
+    encoding: Mapped[str | None] = mapped_column(String(64), default=None)
+    content_type: Mapped[str] = mapped_column(String(200), default="")
+    fetched_at: Mapped[datetime] = mapped_column(default=utcnow)
+    via: Mapped[str] = mapped_column(String(16), default="feed")
+    origin: Mapped[str | None] = mapped_column(Text, default=None)
+    entry: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    body: Mapped[bytes] = mapped_column(LargeBinary)  # zlib-compressed, as fetched

@@ -6,16 +6,18 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
+from store.db import STORY_LOCK_KEY
 from store.models import (
     Analysis,
     Article,
     AuditEvent,
     CrawlRun,
     EntryPoint,
+    Page,
     Quarantine,
     ReviewCase,
     Source,
@@ -46,30 +48,42 @@ def list_sources(session: Session) -> list[Source]:
     return list(session.scalars(select(Source).order_by(Source.id)))
 
 
-def known_url_hashes(session: Session, source_ids: Iterable[str] | None = None) -> set[str]:
-    """Hashes of the canonical URLs already stored (optionally for some sources only)."""
-    query = select(Article.url_hash)
-    if source_ids is not None:
-        query = query.where(Article.source_id.in_(list(source_ids)))
-    return set(session.scalars(query))
-
-
-def insert_article(session: Session, values: dict[str, Any]) -> int | None:
-    """Insert unless the canonical-URL hash is already stored; the new id, or None for a duplicate."""
+def _insert_new(session: Session, model: type[Article] | type[Page], values: dict[str, Any]) -> int | None:
+    """Insert unless the url_hash unique key is taken; the new id, or None."""
     dialect = session.get_bind().dialect.name
     insert: Any
     if dialect == "postgresql":
-        insert = postgresql.insert(Article)
+        insert = postgresql.insert(model)
     elif dialect == "sqlite":
-        insert = sqlite.insert(Article)
+        insert = sqlite.insert(model)
     else:  # pragma: no cover - other databases are not supported targets
         raise RuntimeError(f"unsupported database dialect {dialect}")
     statement = (
         insert.values(**values)
         .on_conflict_do_nothing(index_elements=["url_hash"])
-        .returning(Article.id)
+        .returning(model.id)
     )
     return session.execute(statement).scalar_one_or_none()
+
+
+def insert_article(session: Session, values: dict[str, Any]) -> int | None:
+    """Insert unless the canonical-URL hash is already stored; the new id, or None for a duplicate."""
+    return _insert_new(session, Article, values)
+
+
+def queue_page(session: Session, values: dict[str, Any]) -> int | None:
+    """Put a fetched page on the extraction queue unless the same announced URL is queued already."""
+    return _insert_new(session, Page, values)
+
+
+def pending_page_ids(session: Session, limit: int = 5000) -> list[int]:
+    """Ids of queued pages, oldest first."""
+    return list(session.scalars(select(Page.id).order_by(Page.id).limit(limit)))
+
+
+def count_pages(session: Session) -> int:
+    """How many fetched pages wait for extraction."""
+    return int(session.scalar(select(func.count(Page.id))) or 0)
 
 
 def start_crawl_run(session: Session, run_id: str, source_id: str) -> None:
@@ -114,13 +128,29 @@ def quarantine(session: Session, url: str, reason: str, run_id: str | None = Non
                            http_status=http_status))
 
 
-def articles_to_analyse(session: Session, limit: int) -> list[Article]:
-    """The oldest articles still waiting for analysis."""
-    query = (
-        select(Article).options(selectinload(Article.source))
-        .where(Article.status == "new").order_by(Article.id).limit(limit)
-    )
+def lock_story_writes(session: Session) -> None:
+    """Serialise the writers of story keys until the transaction ends (SQLite: its write lock does it)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": STORY_LOCK_KEY})
+
+
+def queued_pages(session: Session, ids: Iterable[int]) -> list[Page]:
+    """The queued pages among these ids (those another worker has not taken off the queue yet)."""
+    return list(session.scalars(select(Page).where(Page.id.in_(list(ids))).order_by(Page.id)))
+
+
+def articles_waiting(session: Session, ids: Iterable[int], lock: bool = False) -> list[Article]:
+    """The articles among these ids still waiting for analysis; `lock` holds their rows (PostgreSQL)."""
+    query = (select(Article).options(selectinload(Article.source))
+             .where(Article.id.in_(list(ids)), Article.status == "new").order_by(Article.id))
+    if lock and session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(of=Article)
     return list(session.scalars(query))
+
+
+def waiting_article_ids(session: Session, limit: int) -> list[int]:
+    """Ids of the oldest articles still waiting for analysis."""
+    return list(session.scalars(select(Article.id).where(Article.status == "new").order_by(Article.id).limit(limit)))
 
 
 def count_articles(session: Session, status: str | None = None) -> int:
@@ -280,13 +310,6 @@ def same_title_recently(session: Session, source_id: str, title_hash: str, when:
         if abs((published or fetched) - when) <= window:
             return int(article_id)
     return None
-
-
-def recent_story_keys(session: Session, since: datetime) -> list[tuple[int, str]]:
-    """(simhash, story_id) of articles fetched since the time, for near-duplicate grouping."""
-    query = select(Article.simhash, Article.story_id).where(
-        Article.fetched_at >= since, Article.simhash.is_not(None), Article.story_id.is_not(None))
-    return [(int(h or 0), str(s)) for h, s in session.execute(query)]
 
 
 DECIDED = {"confirmed": True, "dismissed": False}

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 from urllib.parse import urlsplit
 
 import scrapy
 from scrapy import exceptions as scrapy_exceptions
+from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
+from scrapy.utils.misc import build_from_crawler, load_object
 from twisted.internet.error import ConnectError, ConnectionDone, ConnectionLost, DNSLookupError, TimeoutError
 from twisted.python.failure import Failure
 from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
@@ -70,12 +71,25 @@ def looks_like_article(url: str, base: str) -> bool:
     return len(path) > 1 and not _NOT_ARTICLE.search(path) and bool(_ARTICLE_PATH.search(path.rstrip("/")))
 
 
+class KnownUrlLookup(Protocol):
+    """Tells which canonical-URL keys are stored already (the storing side provides it)."""
+
+    def known(self, keys: Iterable[str]) -> set[str]: ...
+
+
+class NothingKnown:
+    """The lookup when nothing is stored (`sources check`): every announced article is fetched."""
+
+    def known(self, keys: Iterable[str]) -> set[str]:
+        return set()
+
+
 class SourceSpider(scrapy.Spider):
     """Collects the articles that each source's feeds, sitemaps and listings announce."""
 
     name = "source"
 
-    def __init__(self, sources: list[dict[str, Any]] | None = None, known_file: str | None = None,
+    def __init__(self, sources: list[dict[str, Any]] | None = None,
                  entry_state: dict[str, dict[str, Any]] | None = None, max_articles: int | None = None,
                  **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -83,11 +97,18 @@ class SourceSpider(scrapy.Spider):
         self.by_id = {s["id"]: s for s in self.sources}
         self.entry_state = entry_state or {}
         self.max_articles = max_articles
-        self.known: set[str] = set()
-        if known_file and Path(known_file).exists():
-            self.known = set(Path(known_file).read_text(encoding="ascii").split())
+        self.known_urls: KnownUrlLookup = NothingKnown()
         self.followed: dict[str, int] = {}
         self.seen: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SourceSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        # which announced URLs are stored already: a component named in the settings (HDM_KNOWN_URLS)
+        path = crawler.settings.get("HDM_KNOWN_URLS")
+        if path:
+            spider.known_urls = build_from_crawler(load_object(path), crawler)
+        return spider  # type: ignore[return-value]
 
     async def start(self) -> Any:
         for request in self.start_requests():
@@ -162,8 +183,7 @@ class SourceSpider(scrapy.Spider):
             yield self._problem(response, empty_reason, via)
             return
         yield self._state(response, len(entries), digest)
-        for entry in entries:
-            yield from self._follow(response, entry, via)
+        yield from self._follow_all(response, entries, via)
 
     def parse_feed(self, response: Response) -> Iterator[Any]:
         content_type = (response.headers.get("Content-Type") or b"").decode("latin-1").lower()
@@ -212,11 +232,14 @@ class SourceSpider(scrapy.Spider):
         else:
             links = [response.urljoin(h) for h in response.css("a::attr(href)").getall()]
             links = [link for link in links if looks_like_article(link, response.url)]
-        unique = list(dict.fromkeys(canonical_url(link) for link in links))
+        # the canonical form is only a key to spot the same article twice: the link is fetched as announced
+        first_by_key: dict[str, str] = {}
+        for link in links:
+            first_by_key.setdefault(canonical_url(link), link)
+        unique = list(first_by_key.values())
         if not unique:
             yield self._problem(response, "trang danh sách không có liên kết bài / no article links", "listing")
-        for link in unique:
-            yield from self._follow(response, FeedEntry(link=link), "listing")
+        yield from self._follow_all(response, [FeedEntry(link=link) for link in unique], "listing")
         page = int(response.meta.get("page", 1))
         if page < int(source.get("max_pages") or DEFAULT_MAX_PAGES):
             next_href = response.css(source.get("next_selector") or "a[rel=next]::attr(href)").get()
@@ -226,11 +249,19 @@ class SourceSpider(scrapy.Spider):
 
     # ------------------------------------------------------------------ articles
 
-    def _follow(self, response: Response, entry: FeedEntry, via: str) -> Iterator[Any]:
+    def _follow_all(self, response: Response, entries: list[FeedEntry], via: str) -> Iterator[Any]:
+        """Request every announced article not stored yet, at the address it was announced under."""
+        keyed = []
+        for entry in entries:
+            entry.link = response.urljoin(entry.link)
+            keyed.append((url_hash(entry.link), entry))
+        known = self.known_urls.known(key for key, _ in keyed)  # one indexed lookup per response
+        for key, entry in keyed:
+            yield from self._follow(response, entry, via, key, key in known)
+
+    def _follow(self, response: Response, entry: FeedEntry, via: str, key: str, known: bool) -> Iterator[Any]:
         source_id = response.meta["source_id"]
-        entry.link = response.urljoin(entry.link)
-        key = url_hash(entry.link)
-        if key in self.known:
+        if known:
             yield KnownUrl(source_id, entry.link)
             return
         if key in self.seen:  # the same article announced twice in this run (feed + sitemap + listing)

@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select, text
 
+from crawlers.canonical import url_hash
 from store import repo
 from store.db import DatabaseError, make_engine, session_scope
 from store.migrate import current_revision, head_revision, upgrade
@@ -30,7 +31,7 @@ def _values(n: int = 1, **kw):
 def test_migrations_reach_head_and_are_repeatable(db_url):
     engine = _engine(db_url)
     upgrade(engine)
-    assert current_revision(engine) == head_revision(engine) == "0002"
+    assert current_revision(engine) == head_revision(engine) == "0003"
 
 
 def test_a_database_with_data_upgrades_from_the_first_revision(db_url):
@@ -40,10 +41,18 @@ def test_a_database_with_data_upgrades_from_the_first_revision(db_url):
         conn.execute(text("INSERT INTO sources (id, name, kind, lang, prior, enabled, config, created_at, "
                           "updated_at) VALUES ('old', 'Cũ', 'blog', 'vi', 0, true, '{}', "
                           "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
+    upgrade(engine, "0002")
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO articles (source_id, url, canonical_url, url_hash, title, text, lang, "
+                          "fetched_at, content_hash, raw_encoding, status) VALUES ('old', "
+                          "'https://www.a.vn/2022/09/bai/?utm_source=x', 'https://a.vn/2022/09/bai', 'h', 't', "
+                          "'x', 'vi', CURRENT_TIMESTAMP, 'c', 'zlib', 'new')"))
     upgrade(engine)
     with session_scope(engine) as s:
         source = repo.list_sources(s)[0]
         assert (source.id, source.consecutive_failures) == ("old", 0)
+        # 0003: the key of the announced URL, so a known URL is an indexed lookup
+        assert s.scalar(select(Article.announced_hash)) == url_hash("https://a.vn/2022/09/bai")
 
 
 def test_second_insert_of_the_same_canonical_url_is_a_no_op(db_url):

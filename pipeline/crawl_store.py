@@ -1,0 +1,197 @@
+"""What the crawl process loads by dotted path: the item pipelines and the known-URL lookup.
+
+The reactor only downloads and stores: StoreItems puts each fetched page on the page queue (one
+short transaction per record) and extraction workers take it from there. PreviewItems extracts
+inline for `sources check` and stores nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+from sqlalchemy import select, union
+from sqlalchemy.engine import Engine
+
+from crawlers.canonical import url_hash
+from crawlers.records import EntryPointState, FetchedPage, FetchProblem, KnownUrl
+from pipeline.ingest import IngestRefused, article_values, page_values
+from store import repo
+from store.db import make_engine, session_scope
+from store.models import Article, Page
+
+logger = logging.getLogger(__name__)
+
+LOOKUP_CHUNK = 500
+
+
+class KnownUrls:
+    """Which announced URLs need no fetch: stored articles (by canonical or announced key) and queued pages.
+
+    Asked once per feed, sitemap or listing response with all its keys: indexed `IN (...)` lookups,
+    never a load of every stored URL.
+    """
+
+    def __init__(self, database_url: str) -> None:
+        self.engine: Engine = make_engine(database_url, check=False)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> KnownUrls:
+        lookup = cls(crawler.settings.get("HDM_DATABASE_URL"))
+        crawler.signals.connect(lookup.close, signal=signals.spider_closed)
+        return lookup
+
+    def known(self, keys: Iterable[str]) -> set[str]:
+        """The keys (canonical-URL hashes) among these that are already stored or queued."""
+        wanted = list(dict.fromkeys(keys))
+        found: set[str] = set()
+        with self.engine.connect() as conn:
+            for start in range(0, len(wanted), LOOKUP_CHUNK):
+                chunk = wanted[start:start + LOOKUP_CHUNK]
+                query: Any = union(
+                    select(Article.url_hash).where(Article.url_hash.in_(chunk)),
+                    select(Article.announced_hash).where(Article.announced_hash.in_(chunk)),
+                    select(Page.url_hash).where(Page.url_hash.in_(chunk)),
+                )
+                found.update(str(k) for k in conn.execute(query).scalars())
+        return found
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+class StoreItems:
+    """Scrapy item pipeline: each record is stored in its own committed transaction.
+
+    Feed and sitemap states (for conditional GET) are written only when the crawl finished and
+    nothing their entries pointed to failed for a reason that may pass; otherwise the next run
+    reads them again, so no article is lost to an "unchanged" feed.
+    """
+
+    def __init__(self, database_url: str, run_id: str, compress_level: int = 1) -> None:
+        self.database_url = database_url
+        self.run_id = run_id
+        self.compress_level = compress_level
+        self.engine: Engine | None = None
+        self.crawler: Crawler | None = None
+        self.states: dict[str, EntryPointState] = {}
+        self.dirty: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> StoreItems:
+        pipeline = cls(crawler.settings.get("HDM_DATABASE_URL"), crawler.settings.get("HDM_RUN_ID"),
+                       crawler.settings.getint("HDM_PAGE_COMPRESS_LEVEL", 1))
+        pipeline.crawler = crawler
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
+
+    def open_spider(self, spider: Spider | None = None) -> None:
+        self.engine = make_engine(self.database_url)
+        sources = getattr(spider, "sources", None) or getattr(getattr(self.crawler, "spider", None),
+                                                              "sources", None) or []
+        with session_scope(self.engine, write=True) as session:
+            for source in sources:
+                repo.start_crawl_run(session, self.run_id, source["id"])
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        if self.engine is None:
+            return
+        if reason == "finished":
+            with session_scope(self.engine, write=True) as session:
+                for state in self.states.values():
+                    if state.url in self.dirty:
+                        continue
+                    repo.save_entry_state(session, state.source_id, state.url, url_hash(state.url),
+                                          state.changed, state.etag, state.last_modified, state.body_hash,
+                                          state.entries)
+        self.engine.dispose()
+
+    def _record(self, session: Any, item: Any) -> str:
+        if isinstance(item, KnownUrl):
+            repo.count_crawl(session, self.run_id, item.source_id, duplicates=1)
+            return "known"
+        if isinstance(item, EntryPointState):
+            self.states[item.url] = item
+            if not item.changed:
+                repo.count_crawl(session, self.run_id, item.source_id, unchanged=1)
+            return "entry_point"
+        if isinstance(item, FetchProblem):
+            repo.quarantine(session, item.url, f"{item.stage}: {item.reason}", self.run_id, item.source_id,
+                            item.status)
+            entry = item.stage != "article"
+            repo.count_crawl(session, self.run_id, item.source_id, errors=1, entry_errors=int(entry))
+            if item.transient and item.origin:
+                self.dirty.add(item.origin)
+            return "error"
+        if isinstance(item, FetchedPage):
+            queued = repo.queue_page(session, page_values(item, self.run_id, self.compress_level))
+            if queued:
+                repo.count_crawl(session, self.run_id, item.source_id, fetched=1)
+                return "queued"
+            repo.count_crawl(session, self.run_id, item.source_id, fetched=1, duplicates=1)
+            return "duplicate"
+        raise TypeError(f"unexpected record {type(item).__name__}")
+
+    def process_item(self, item: Any, spider: Spider | None = None) -> Any:
+        assert self.engine is not None
+        try:
+            with session_scope(self.engine, write=True) as session:
+                outcome = self._record(session, item)
+        except Exception as exc:  # noqa: BLE001 - one bad record must not end the crawl
+            logger.exception("could not store %s", getattr(item, "url", item))
+            origin = getattr(item, "origin", None)
+            if origin:
+                self.dirty.add(origin)
+            with session_scope(self.engine, write=True) as session:
+                source_id = getattr(item, "source_id", None)
+                repo.quarantine(session, getattr(item, "url", "?"), f"store failed: {exc}", self.run_id,
+                                source_id)
+                if source_id:
+                    repo.count_crawl(session, self.run_id, source_id, errors=1)
+            outcome = "error"
+        if self.crawler is not None and self.crawler.stats is not None:
+            self.crawler.stats.inc_value(f"hdm/{outcome}")
+        return item
+
+
+class PreviewItems:
+    """Item pipeline for `sources check`: extract like the real thing, write JSON lines, store nothing."""
+
+    def __init__(self, path: str) -> None:
+        self.path = Path(path)
+        self.overrides: dict[str, dict[str, str]] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> PreviewItems:
+        return cls(crawler.settings.get("HDM_PREVIEW_FILE"))
+
+    def open_spider(self, spider: Spider | None = None) -> None:
+        sources = getattr(spider, "sources", None) or []
+        self.overrides = {s["id"]: s["extract"] for s in sources if s.get("extract")}
+
+    def process_item(self, item: Any, spider: Spider | None = None) -> Any:
+        line: dict[str, Any]
+        if isinstance(item, FetchedPage):
+            try:
+                values = article_values(item, None, self.overrides.get(item.source_id))
+                line = {"type": "article", "stage": "article", "url": item.url, "final_url": item.final_url,
+                        "via": item.via, "title": values["title"],
+                        "published_at": values["published_at"].isoformat() if values["published_at"] else None,
+                        "lang": values["lang"], "chars": len(values["text"])}
+            except IngestRefused as exc:
+                line = {"type": "problem", "stage": "article", "url": item.url, "reason": str(exc)}
+        elif isinstance(item, FetchProblem):
+            line = {"type": "problem", "stage": item.stage, "url": item.url, "reason": f"{item.stage}: {item.reason}"}
+        elif isinstance(item, EntryPointState):
+            line = {"type": "entry_point", **asdict(item)}
+        else:
+            return item
+        with self.path.open("a", encoding="utf-8") as fh:
+            fh.write(json.dumps(line, ensure_ascii=False) + "\n")
+        return item

@@ -1,0 +1,165 @@
+"""The units of work after a crawl: extract a batch of queued pages, analyse a batch of articles.
+
+Each is a plain function of a database URL and ids, so the local worker pool, the scheduled daemon and
+(later) Celery workers run the same code. Each reads, computes outside any transaction, then writes
+in one short transaction that checks again what is still to do: run twice, killed at any line, or
+run by two workers at once, nothing is lost or doubled.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+
+from config.settings import Settings, load_settings
+from nlp.analyse import Analyser
+from pipeline.analyse import analyse_documents, document_of, save_results
+from pipeline.ingest import IngestRefused, StoryIndex, article_values, fetched_page, store_article
+from store import repo
+from store.db import make_engine, session_scope
+from store.models import Page, Source
+
+logger = logging.getLogger(__name__)
+
+# per process: one engine per database, one story index per database, one analyser
+_engines: dict[str, Engine] = {}
+_stories: dict[str, StoryIndex] = {}
+_analysers: dict[tuple[str, ...], Analyser] = {}
+
+
+@dataclass
+class ExtractOutcome:
+    """What one extraction batch did."""
+
+    new_ids: list[int] = field(default_factory=list)
+    duplicates: int = 0
+    errors: int = 0
+    skipped: int = 0  # already taken off the queue by another worker
+
+
+@dataclass
+class AnalyseOutcome:
+    """What one analysis batch did."""
+
+    analysed: int = 0
+    flagged: int = 0
+    cases_opened: int = 0
+    alerts: int = 0
+    failed: int = 0
+    skipped: int = 0
+
+
+def engine_for(database_url: str) -> Engine:
+    """This process's engine for a database (created once)."""
+    engine = _engines.get(database_url)
+    if engine is None:
+        engine = _engines[database_url] = make_engine(database_url, check=False)
+    return engine
+
+
+def forget_engines() -> None:
+    """Drop engines inherited from a parent process (a forked worker must open its own connections)."""
+    for engine in _engines.values():
+        engine.dispose(close=False)
+    _engines.clear()
+    _stories.clear()
+
+
+def analyser_for(settings: Settings) -> Analyser:
+    """This process's analyser for the settings' models and config (built once)."""
+    from pipeline.resources import build_analyser
+
+    key = (str(settings.config_dir), str(settings.model_dir), str(settings.risk_threshold),
+           str(settings.analyse_without_signal))
+    analyser = _analysers.get(key)
+    if analyser is None:
+        analyser = _analysers[key] = build_analyser(settings, models_without_signal=settings.analyse_without_signal)
+    return analyser
+
+
+def _extracted(page: Page, overrides: dict[str, str] | None) -> tuple[dict[str, Any] | None, str | None]:
+    try:
+        return article_values(fetched_page(page), page.run_id, overrides), None
+    except IngestRefused as exc:
+        return None, str(exc)
+    except Exception as exc:  # noqa: BLE001 - a page that breaks extraction is quarantined, the batch goes on
+        logger.warning("extraction failed for %s", page.url, exc_info=True)
+        return None, f"trích xuất lỗi / extraction failed: {type(exc).__name__}: {exc}"[:500]
+
+
+def _store(engine: Engine, database_url: str, pages: list[tuple[Page, dict[str, Any] | None, str | None]],
+           outcome: ExtractOutcome) -> None:
+    stories = _stories.setdefault(database_url, StoryIndex())
+    with session_scope(engine, write=True) as session:
+        repo.lock_story_writes(session)
+        stories.refresh(session)
+        still = {p.id: p for p in repo.queued_pages(session, [p.id for p, _, _ in pages])}
+        for page, values, refused in pages:
+            row = still.get(page.id)
+            if row is None:
+                outcome.skipped += 1
+                continue
+            result, article_id = store_article(session, row, values, refused, stories)
+            if article_id is not None:
+                outcome.new_ids.append(article_id)
+            outcome.duplicates += result == "duplicate"
+            outcome.errors += result == "error"
+    stories.last_id = max([stories.last_id, *outcome.new_ids])
+
+
+def extract_batch(database_url: str, page_ids: list[int]) -> ExtractOutcome:
+    """Turn queued pages into articles (or duplicates, or quarantine rows with the reason)."""
+    engine = engine_for(database_url)
+    with session_scope(engine) as session:
+        pages = repo.queued_pages(session, page_ids)
+        configs = {s.id: s.config or {} for s in session.scalars(
+            select(Source).where(Source.id.in_({p.source_id for p in pages})))}
+    done = [(page, *_extracted(page, configs.get(page.source_id, {}).get("extract"))) for page in pages]
+    outcome = ExtractOutcome(skipped=len(page_ids) - len(pages))
+    try:
+        _store(engine, database_url, done, outcome)
+    except Exception:  # noqa: BLE001 - find the page at fault: store one by one, quarantine the one that fails
+        logger.warning("storing a batch of %d pages failed; storing one by one", len(done), exc_info=True)
+        _stories.pop(database_url, None)
+        outcome = ExtractOutcome(skipped=outcome.skipped)
+        for item in done:
+            try:
+                _store(engine, database_url, [item], outcome)
+            except Exception as exc:  # noqa: BLE001 - recorded with the reason, the batch goes on
+                logger.exception("could not store %s", item[0].url)
+                _stories.pop(database_url, None)
+                give_up_page(database_url, item[0].id, f"store failed: {type(exc).__name__}: {exc}"[:500])
+                outcome.errors += 1
+    return outcome
+
+
+def give_up_page(database_url: str, page_id: int, reason: str) -> None:
+    """Take a page that cannot be stored off the queue, into quarantine with the reason."""
+    with session_scope(engine_for(database_url), write=True) as session:
+        row = session.get(Page, page_id)
+        if row is None:
+            return
+        session.delete(row)
+        repo.quarantine(session, row.url, reason, row.run_id, row.source_id, row.http_status)
+        repo.count_crawl(session, row.run_id or "unknown", row.source_id, errors=1)
+
+
+def analyse_batch(database_url: str, article_ids: list[int], settings: Settings | None = None) -> AnalyseOutcome:
+    """Analyse the articles among these ids still waiting; flagged ones open review cases."""
+    settings = settings or load_settings(database_url=database_url)
+    engine = engine_for(database_url)
+    analyser = analyser_for(settings)
+    with session_scope(engine) as session:
+        articles = repo.articles_waiting(session, article_ids)
+        documents = {a.id: document_of(a) for a in articles}
+    results = dict(zip(documents, analyse_documents(analyser, list(documents.values())), strict=True))
+    outcome = AnalyseOutcome()
+    with session_scope(engine, write=True) as session:
+        waiting = repo.articles_waiting(session, list(results), lock=True)
+        outcome.skipped = len(article_ids) - len(waiting)
+        save_results(session, [(a, results[a.id]) for a in waiting], outcome, settings.alert_threshold)
+    return outcome

@@ -1,0 +1,209 @@
+"""A pool of worker processes (one per core) that runs the units of work, fed from the page queue.
+
+While a crawl downloads, the pool extracts the pages it has queued and (when asked) analyses the new
+articles, so both cores work and the reactor only downloads. The database is the queue: whatever
+is not finished when a process dies is still there for the next run.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from config.settings import Settings
+from pipeline.units import (
+    AnalyseOutcome,
+    ExtractOutcome,
+    analyse_batch,
+    extract_batch,
+    forget_engines,
+    give_up_page,
+)
+from store import repo
+from store.db import session_scope
+
+logger = logging.getLogger(__name__)
+
+MAX_CRASHES_PER_PAGE = 2  # a page alone in a batch that kills its worker this often is quarantined
+
+
+@dataclass
+class PoolReport:
+    """What the pool did in one run."""
+
+    extracted: int = 0
+    new: int = 0
+    duplicates: int = 0
+    errors: int = 0
+    analysed: int = 0
+    flagged: int = 0
+    cases_opened: int = 0
+    alerts: int = 0
+    failed: int = 0
+    worker_crashes: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+def worker_count(settings: Settings) -> int:
+    """Worker processes to start: the setting, or one per core; 0 runs the units in this process."""
+    return settings.workers if settings.workers is not None else (os.cpu_count() or 1)
+
+
+def _start_worker() -> None:
+    forget_engines()
+
+
+class WorkPool:
+    """Extraction (and optional analysis) of everything queued, in batches, on worker processes."""
+
+    def __init__(self, settings: Settings, analyse: bool = False) -> None:
+        self.settings = settings
+        self.database_url = settings.database_url
+        self.analyse = analyse
+        self.workers = worker_count(settings)
+        self.batch_size = settings.extract_batch_size
+        self.executor: ProcessPoolExecutor | None = None
+        self.in_flight: dict[Future[Any], tuple[str, list[int]]] = {}
+        self.dispatched: set[int] = set()
+        self.crashes: dict[int, int] = {}
+        self._submit_later: list[tuple[str, list[int]]] = []
+        self.report = PoolReport()
+
+    def __enter__(self) -> WorkPool:
+        self._start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _start(self) -> None:
+        if self.workers > 0:
+            # fork: workers start in milliseconds with the libraries already imported
+            self.executor = ProcessPoolExecutor(self.workers, mp_context=get_context("fork"),
+                                                initializer=_start_worker)
+
+    def close(self) -> None:
+        if self.executor is not None:
+            self.executor.shutdown(wait=True, cancel_futures=True)
+            self.executor = None
+
+    # ------------------------------------------------------------------ feeding
+
+    def _submit(self, kind: str, ids: list[int]) -> None:
+        if self.executor is None:
+            self._record(kind, ids, self._run_here(kind, ids))
+            return
+        future: Future[Any]
+        try:
+            if kind == "extract":
+                future = self.executor.submit(extract_batch, self.database_url, ids)
+            else:
+                future = self.executor.submit(analyse_batch, self.database_url, ids, self.settings)
+        except BrokenProcessPool:  # a worker died before any of its batches came back
+            self._submit_later.append((kind, ids))
+            self._restart()
+            return
+        self.in_flight[future] = (kind, ids)
+
+    def _run_here(self, kind: str, ids: list[int]) -> ExtractOutcome | AnalyseOutcome:
+        if kind == "extract":
+            return extract_batch(self.database_url, ids)
+        return analyse_batch(self.database_url, ids, self.settings)
+
+    def _record(self, kind: str, ids: list[int], outcome: Any) -> None:
+        report = self.report
+        if kind == "extract":
+            report.extracted += len(ids) - outcome.skipped
+            report.new += len(outcome.new_ids)
+            report.duplicates += outcome.duplicates
+            report.errors += outcome.errors
+            if self.analyse and outcome.new_ids:
+                self._submit("analyse", outcome.new_ids)
+            return
+        for name in ("analysed", "flagged", "cases_opened", "alerts", "failed"):
+            setattr(report, name, getattr(report, name) + getattr(outcome, name))
+
+    def _collect(self, block: bool) -> None:
+        from concurrent.futures import FIRST_COMPLETED, wait
+
+        if not self.in_flight:
+            return
+        done, _ = wait(list(self.in_flight), timeout=None if block else 0, return_when=FIRST_COMPLETED)
+        broken = False
+        for future in done:
+            kind, ids = self.in_flight.pop(future)
+            try:
+                self._record(kind, ids, future.result())
+            except BrokenProcessPool:
+                broken = True
+                self._after_crash(kind, ids)
+            except Exception as exc:  # noqa: BLE001 - the batch stays queued for the next run; said in the report
+                logger.error("%s batch of %d failed: %s", kind, len(ids), exc, exc_info=exc)
+                self.report.problems.append(f"{kind}: {type(exc).__name__}: {exc}"[:300])
+        if broken:
+            self._restart()
+
+    def _after_crash(self, kind: str, ids: list[int]) -> None:
+        """A worker died under this batch: run it again page by page, to find the page at fault."""
+        self.report.worker_crashes += 1
+        if kind != "extract":
+            self._submit_later.append((kind, ids))
+            return
+        if len(ids) > 1:
+            self._submit_later.extend(("extract", [i]) for i in ids)
+            return
+        page_id = ids[0]
+        self.crashes[page_id] = self.crashes.get(page_id, 0) + 1
+        if self.crashes[page_id] >= MAX_CRASHES_PER_PAGE:
+            give_up_page(self.database_url, page_id,
+                         "trích xuất làm sập tiến trình / extraction crashed its worker process")
+            self.report.errors += 1
+        else:
+            self._submit_later.append(("extract", ids))
+
+    def _restart(self) -> None:
+        logger.warning("a worker process died; starting a new pool")
+        for future, (kind, ids) in list(self.in_flight.items()):
+            future.cancel()
+            self._after_crash(kind, ids)
+        self.in_flight.clear()
+        if self.executor is not None:
+            self.executor.shutdown(wait=False, cancel_futures=True)
+        self._start()
+        again, self._submit_later = self._submit_later, []
+        for kind, ids in again:
+            self._submit(kind, ids)
+
+    def poll(self, engine: Engine, final: bool = False) -> None:
+        """Take finished batches in, and hand queued pages not yet given out to the workers."""
+        self._collect(block=False)
+        limit = max(2, 2 * self.workers)
+        if len(self.in_flight) >= limit:
+            return
+        with session_scope(engine) as session:
+            pending = [i for i in repo.pending_page_ids(session) if i not in self.dispatched]
+        # during the crawl wait for a full batch unless the queue is short; at the end take what is left
+        while pending and len(self.in_flight) < limit and (final or len(pending) >= self.batch_size
+                                                           or not self.in_flight):
+            batch, pending = pending[:self.batch_size], pending[self.batch_size:]
+            self.dispatched.update(batch)
+            self._submit("extract", batch)
+
+    def drain(self, engine: Engine) -> PoolReport:
+        """Work until nothing queued is left to give out and every batch has come back."""
+        while True:
+            self.poll(engine, final=True)
+            if not self.in_flight:
+                with session_scope(engine) as session:
+                    left = [i for i in repo.pending_page_ids(session) if i not in self.dispatched]
+                if not left:
+                    return self.report
+                continue
+            self._collect(block=True)
