@@ -40,6 +40,15 @@ class CollectError(RuntimeError):
 
 
 @dataclass
+class CrawlUsage:
+    """What the crawl process itself cost (measured by the kernel when it ended)."""
+
+    wall_s: float = 0.0
+    cpu_s: float = 0.0
+    peak_rss_mb: float = 0.0
+
+
+@dataclass
 class CrawlReport:
     """What one crawl did, per source."""
 
@@ -50,6 +59,7 @@ class CrawlReport:
     rows: list[dict[str, Any]]
     log_path: Path
     work: PoolReport = field(default_factory=PoolReport)
+    usage: CrawlUsage = field(default_factory=CrawlUsage)
 
 
 def _job_settings(settings: Settings, run_id: str, log_path: Path) -> dict[str, Any]:
@@ -126,7 +136,8 @@ def crawl(settings: Settings, engine: Engine, sources: list[dict[str, Any]],
                 with session_scope(engine) as session:
                     progress(repo.source_summary(session, run_id))
 
-        exit_code, status, cause = _run_subprocess(job_file, settings.crawl_timeout_seconds, tick)
+        usage = CrawlUsage()
+        exit_code, status, cause = _run_subprocess(job_file, settings.crawl_timeout_seconds, tick, usage)
         pool.drain(engine)
     message = None if status == "ok" else f"crawl {status}{cause} (exit {exit_code}); log: {log_path}"
     if pool.report.problems:
@@ -135,12 +146,26 @@ def crawl(settings: Settings, engine: Engine, sources: list[dict[str, Any]],
         repo.finish_crawl_run(session, run_id, status, message)
         update_health(session, run_id, sources, status)
         rows = repo.source_summary(session, run_id)
-    return CrawlReport(run_id, status, exit_code, message, rows, log_path, pool.report)
+    return CrawlReport(run_id, status, exit_code, message, rows, log_path, pool.report, usage)
+
+
+def _reaped(process: subprocess.Popen[bytes], usage: CrawlUsage, started: float) -> bool:
+    """Whether the crawl process has ended; if so its exit code and resource use are recorded."""
+    pid, status, rusage = os.wait4(process.pid, os.WNOHANG)
+    if pid == 0:
+        return False
+    process.returncode = os.waitstatus_to_exitcode(status)
+    usage.wall_s = time.monotonic() - started
+    usage.cpu_s = rusage.ru_utime + rusage.ru_stime
+    usage.peak_rss_mb = rusage.ru_maxrss / 1024
+    return True
 
 
 def _run_subprocess(job_file: Path, timeout: int, tick: Callable[[], None] | None = None,
-                    ) -> tuple[int | None, str, str]:
+                    usage: CrawlUsage | None = None) -> tuple[int | None, str, str]:
     """Run the crawl; (exit code, "ok" | "failed" | "timeout", ": cause" or "")."""
+    usage = usage or CrawlUsage()
+    started = time.monotonic()
     # stderr goes to a file, not a pipe: a chatty child can never block on a full pipe buffer
     stderr_file = job_file.with_suffix(".stderr")
     with stderr_file.open("wb") as err:
@@ -150,7 +175,7 @@ def _run_subprocess(job_file: Path, timeout: int, tick: Callable[[], None] | Non
         )
     deadline = time.monotonic() + timeout
     try:
-        while process.poll() is None:
+        while not _reaped(process, usage, started):
             if time.monotonic() > deadline:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()

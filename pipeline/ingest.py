@@ -43,7 +43,10 @@ def article_values(page: FetchedPage, run_id: str | None,
         raise IngestRefused("trang không có tiêu đề / page has no title")
     if len(found.text) < MIN_TEXT_CHARS:
         raise IngestRefused(f"trang không có nội dung / page has no text ({len(found.text)} chars)")
-    canonical = canonical_url(found.canonical or page.final_url)
+    try:
+        canonical = canonical_url(found.canonical or page.final_url)
+    except ValueError:  # a broken rel=canonical: the address the page was fetched from is the key
+        canonical = canonical_url(page.final_url)
     published = found.published_at or plausible(entry.published if entry else None)
     author = found.author or (entry.author if entry else None)
     return {

@@ -207,3 +207,19 @@ class WorkPool:
                     return self.report
                 continue
             self._collect(block=True)
+
+    def analyse_waiting(self, engine: Engine, batch_size: int) -> PoolReport:
+        """Analyse every article still waiting, in batches spread over the workers."""
+        given: set[int] = set()
+        limit = max(2, 2 * self.workers)
+        while True:
+            if len(self.in_flight) < limit:
+                with session_scope(engine) as session:
+                    ids = [i for i in repo.waiting_article_ids(session, batch_size * limit) if i not in given]
+                for start in range(0, len(ids), batch_size):
+                    batch = ids[start:start + batch_size]
+                    given.update(batch)
+                    self._submit("analyse", batch)
+                if not ids and not self.in_flight:
+                    return self.report
+            self._collect(block=True)

@@ -253,8 +253,12 @@ class SourceSpider(scrapy.Spider):
         """Request every announced article not stored yet, at the address it was announced under."""
         keyed = []
         for entry in entries:
-            entry.link = response.urljoin(entry.link)
-            keyed.append((url_hash(entry.link), entry))
+            try:
+                entry.link = response.urljoin(entry.link)
+                keyed.append((url_hash(entry.link), entry))
+            except ValueError as exc:  # one unusable link must not cost the feed its other entries
+                yield FetchProblem(response.meta["source_id"], entry.link, f"liên kết hỏng / bad link: {exc}",
+                                   stage="article", origin=response.url)
         known = self.known_urls.known(key for key, _ in keyed)  # one indexed lookup per response
         for key, entry in keyed:
             yield from self._follow(response, entry, via, key, key in known)

@@ -47,12 +47,20 @@ def test_a_database_with_data_upgrades_from_the_first_revision(db_url):
                           "fetched_at, content_hash, raw_encoding, status) VALUES ('old', "
                           "'https://www.a.vn/2022/09/bai/?utm_source=x', 'https://a.vn/2022/09/bai', 'h', 't', "
                           "'x', 'vi', CURRENT_TIMESTAMP, 'c', 'zlib', 'new')"))
+        conn.execute(text("INSERT INTO articles (source_id, url, canonical_url, url_hash, title, text, lang, "
+                          "fetched_at, content_hash, raw_encoding, status) VALUES ('old', "
+                          "'https://hảidương.vn/tin.html', 'https://hảidương.vn/tin.html', 'idn', 't2', "
+                          "'x', 'vi', CURRENT_TIMESTAMP, 'c2', 'zlib', 'new')"))
     upgrade(engine)
     with session_scope(engine) as s:
         source = repo.list_sources(s)[0]
         assert (source.id, source.consecutive_failures) == ("old", 0)
         # 0003: the key of the announced URL, so a known URL is an indexed lookup
-        assert s.scalar(select(Article.announced_hash)) == url_hash("https://a.vn/2022/09/bai")
+        rows = {a.title: a for a in s.scalars(select(Article))}
+        assert rows["t"].announced_hash == url_hash("https://a.vn/2022/09/bai") and rows["t"].url_hash == "h"
+        # keys built on w3lib: an IDN host is folded to punycode, and the stored key follows
+        assert rows["t2"].canonical_url == "https://xn--hidng-wob8hx63z.vn/tin.html"
+        assert rows["t2"].url_hash == url_hash("https://hảidương.vn/tin.html")
 
 
 def test_second_insert_of_the_same_canonical_url_is_a_no_op(db_url):

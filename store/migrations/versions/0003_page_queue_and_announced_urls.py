@@ -43,23 +43,38 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('announced_hash', sa.String(length=64), nullable=True))
         batch_op.create_index(batch_op.f('ix_articles_announced_hash'), ['announced_hash'], unique=False)
 
-    # Stored articles: the key of the URL they were announced under, so that a known URL is found
-    # by an indexed lookup instead of a load of every stored URL. Computed here with the key
-    # function of this revision, in batches.
-    from crawlers.canonical import url_hash
+    # Stored articles get the key of the URL they were announced under, so that a known URL is
+    # found by an indexed lookup instead of a load of every stored URL. The canonical keys are
+    # recomputed too: canonical URLs are now built on w3lib, which folds IDN hosts to punycode and
+    # removes dot segments. A row whose new key another row already has keeps its old key.
+    from crawlers.canonical import canonical_url, url_hash
 
     conn = op.get_bind()
     articles = sa.table('articles', sa.column('id', sa.Integer), sa.column('url', sa.Text),
+                        sa.column('canonical_url', sa.Text), sa.column('url_hash', sa.String),
                         sa.column('announced_hash', sa.String))
+    taken = set(conn.execute(sa.select(articles.c.url_hash)).scalars())
     last = 0
     while True:
-        rows = conn.execute(sa.select(articles.c.id, articles.c.url).where(articles.c.id > last)
-                            .order_by(articles.c.id).limit(1000)).all()
+        rows = conn.execute(sa.select(articles.c.id, articles.c.url, articles.c.canonical_url, articles.c.url_hash)
+                            .where(articles.c.id > last).order_by(articles.c.id).limit(1000)).all()
         if not rows:
             break
+        updates = []
+        for article_id, url, canonical, key in rows:
+            try:
+                new_canonical = canonical_url(canonical)
+                announced = url_hash(url)
+            except ValueError:
+                new_canonical, announced = canonical, None
+            new_key = url_hash(new_canonical) if new_canonical != canonical else key
+            if new_key != key and new_key in taken:
+                new_canonical, new_key = canonical, key
+            taken.add(new_key)
+            updates.append({'row_id': article_id, 'canonical': new_canonical, 'key': new_key, 'announced': announced})
         conn.execute(articles.update().where(articles.c.id == sa.bindparam('row_id'))
-                     .values(announced_hash=sa.bindparam('key')),
-                     [{'row_id': article_id, 'key': url_hash(url)} for article_id, url in rows])
+                     .values(canonical_url=sa.bindparam('canonical'), url_hash=sa.bindparam('key'),
+                             announced_hash=sa.bindparam('announced')), updates)
         last = rows[-1][0]
 
 
