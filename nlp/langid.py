@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import cache
 
 _WORD = re.compile(r"[^\W\d_]+")
 _VI_LETTERS = set("ăâđêôơưĂÂĐÊÔƠƯ")
@@ -21,10 +22,24 @@ _SCRIPTS = (
 )
 
 
+@cache
+def _marked_chars() -> frozenset[str]:
+    """Every BMP character that is a Vietnamese letter or carries a combining mark (alone or decomposed)."""
+    out = set(_VI_LETTERS)
+    for code in range(0x80, 0x10000):
+        ch = chr(code)
+        if unicodedata.combining(ch) or any(unicodedata.combining(c) for c in unicodedata.normalize("NFD", ch)):
+            out.add(ch)
+    return frozenset(out)
+
+
 def _has_vi_mark(word: str) -> bool:
-    if any(ch in _VI_LETTERS for ch in word):
+    if word.isascii():
+        return False
+    if not _marked_chars().isdisjoint(word):
         return True
-    return any(unicodedata.combining(c) for c in unicodedata.normalize("NFD", word))
+    # beyond the BMP: decompose (rare)
+    return any(unicodedata.combining(c) for c in unicodedata.normalize("NFD", word) if ord(c) > 0xFFFF)
 
 
 def has_diacritics(text: str, share: float = 0.15) -> bool:
@@ -39,9 +54,10 @@ def detect_language(text: str) -> str:
     words = _WORD.findall(sample)
     if not words:
         return "und"
-    letters = [ch for w in words[:400] for ch in w[:1]]
+    letters = [w[0] for w in words[:400]]
+    names = [unicodedata.name(ch, "") for ch in letters if not ch.isascii()]  # ASCII letters name no script
     for marker, code in _SCRIPTS:
-        hits = sum(1 for ch in letters if marker in unicodedata.name(ch, ""))
+        hits = sum(1 for name in names if marker in name)
         if hits > len(letters) / 3:
             return code
     lower = [w.lower() for w in words]

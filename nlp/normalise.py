@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import cache
 
 # Tone placement in open syllables "oa", "oe", "uy": the press mostly writes hòa, khỏe, thủy (mark
 # on the first vowel); the 1980s school rule writes hoà, khoẻ, thuỷ. Both arrive; we store the first.
@@ -51,6 +52,21 @@ def fold_char(ch: str) -> str:
     return base if len(base) == 1 else ch
 
 
+_FOLD_TABLE_END = 0x3000  # Latin (Vietnamese included), Greek, Cyrillic, punctuation: a fixed-size table
+
+
+class _FoldTable(dict[int, str]):
+    """Code point → fold_char for str.translate; code points past the table are folded, not stored."""
+
+    def __missing__(self, key: int) -> str:
+        return fold_char(chr(key))
+
+
+@cache
+def _fold_table() -> _FoldTable:
+    return _FoldTable({i: fold_char(chr(i)) for i in range(_FOLD_TABLE_END)})
+
+
 def fold(text: str) -> str:
     """Lower-case, diacritic-free text of exactly the same length as its NFC input."""
-    return "".join(fold_char(ch) for ch in text)
+    return text.translate(_fold_table())

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict
 from pathlib import Path
@@ -18,6 +20,7 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from sqlalchemy import select, union
 from sqlalchemy.engine import Engine
+from twisted.internet.defer import Deferred
 
 from crawlers.canonical import url_hash
 from crawlers.records import EntryPointState, FetchedPage, FetchProblem, KnownUrl
@@ -29,6 +32,8 @@ from store.models import Article, Page
 logger = logging.getLogger(__name__)
 
 LOOKUP_CHUNK = 500
+WRITE_BATCH = 200  # records per transaction at most
+MAX_WAITING = 1000  # records handed to the writer and not written yet before Scrapy is made to wait
 
 
 class KnownUrls:
@@ -67,7 +72,14 @@ class KnownUrls:
 
 
 class StoreItems:
-    """Scrapy item pipeline: each record is stored in its own committed transaction.
+    """Scrapy item pipeline that writes records from one writer thread, many per transaction.
+
+    The reactor never waits for the database: each record is handed to the writer thread. Only when
+    the writer is far behind (the database is locked for a while) does Scrapy get a Deferred that
+    fires once the backlog has shrunk, so memory stays bounded. A batch that fails is written again
+    record by record, so one bad record is quarantined with its reason and the others are kept. A
+    record lost to a kill before its commit is fetched again next run: the feed's state is saved
+    only after every record was written.
 
     Feed and sitemap states (for conditional GET) are written only when the crawl finished and
     nothing their entries pointed to failed for a reason that may pass; otherwise the next run
@@ -82,6 +94,11 @@ class StoreItems:
         self.crawler: Crawler | None = None
         self.states: dict[str, EntryPointState] = {}
         self.dirty: set[str] = set()
+        self.waiting: list[Any] = []  # records not written yet
+        self.resume: list[tuple[Any, Deferred[Any]]] = []  # records whose callers wait for the writer
+        self.wake = threading.Condition()
+        self.closing = False
+        self.writer: threading.Thread | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StoreItems:
@@ -98,10 +115,17 @@ class StoreItems:
         with session_scope(self.engine, write=True) as session:
             for source in sources:
                 repo.start_crawl_run(session, self.run_id, source["id"])
+        self.writer = threading.Thread(target=self._write_loop, name="hdm-store", daemon=True)
+        self.writer.start()
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         if self.engine is None:
             return
+        with self.wake:
+            self.closing = True
+            self.wake.notify()
+        if self.writer is not None:
+            self.writer.join()
         if reason == "finished":
             with session_scope(self.engine, write=True) as session:
                 for state in self.states.values():
@@ -112,52 +136,89 @@ class StoreItems:
                                           state.entries)
         self.engine.dispose()
 
-    def _record(self, session: Any, item: Any) -> str:
+    def process_item(self, item: Any, spider: Spider | None = None) -> Any:
+        """Hand the record to the writer; wait only when the writer is far behind (bounded memory)."""
+        with self.wake:
+            self.waiting.append(item)
+            self.wake.notify()
+            if len(self.waiting) < MAX_WAITING:
+                return item
+            done: Deferred[Any] = Deferred()
+            self.resume.append((item, done))
+            return done
+
+    # ------------------------------------------------------------------ the writer thread
+
+    def _write_loop(self) -> None:
+        from twisted.internet import reactor
+
+        while True:
+            with self.wake:
+                while not self.waiting and not self.closing:
+                    self.wake.wait()
+                if not self.waiting:
+                    return
+                batch, self.waiting = self.waiting[:WRITE_BATCH], self.waiting[WRITE_BATCH:]
+            outcomes = self._write(batch)
+            if self.crawler is not None and self.crawler.stats is not None:
+                for outcome in outcomes:
+                    self.crawler.stats.inc_value(f"hdm/{outcome}")
+            with self.wake:
+                resume = self.resume if len(self.waiting) < MAX_WAITING // 2 else []
+                if resume:
+                    self.resume = []
+            for item, done in resume:
+                reactor.callFromThread(done.callback, item)  # type: ignore[attr-defined]
+
+    def _write(self, items: list[Any]) -> list[str]:
+        assert self.engine is not None
+        try:
+            with session_scope(self.engine, write=True) as session:
+                counts: Counter[tuple[str, str]] = Counter()
+                outcomes = [self._record(session, item, counts) for item in items]
+                repo.count_crawl_many(session, {(self.run_id, *key): n for key, n in counts.items()})
+            return outcomes
+        except Exception as exc:  # noqa: BLE001 - find the record at fault: write one by one
+            if len(items) > 1:
+                logger.warning("writing %d records failed; writing them one by one", len(items), exc_info=True)
+                return [outcome for item in items for outcome in self._write([item])]
+            failure = f"store failed: {type(exc).__name__}: {exc}"[:500]
+        item = items[0]
+        logger.error("could not store %s: %s", getattr(item, "url", item), failure)
+        origin = getattr(item, "origin", None)
+        if origin:
+            self.dirty.add(origin)
+        with session_scope(self.engine, write=True) as session:
+            source_id = getattr(item, "source_id", None)
+            repo.quarantine(session, getattr(item, "url", "?"), failure, self.run_id, source_id)
+            if source_id:
+                repo.count_crawl(session, self.run_id, source_id, errors=1)
+        return ["error"]
+
+    def _record(self, session: Any, item: Any, counts: Counter[tuple[str, str]]) -> str:
         if isinstance(item, KnownUrl):
-            repo.count_crawl(session, self.run_id, item.source_id, duplicates=1)
+            counts[item.source_id, "duplicates"] += 1
             return "known"
         if isinstance(item, EntryPointState):
             self.states[item.url] = item
             if not item.changed:
-                repo.count_crawl(session, self.run_id, item.source_id, unchanged=1)
+                counts[item.source_id, "unchanged"] += 1
             return "entry_point"
         if isinstance(item, FetchProblem):
             repo.quarantine(session, item.url, f"{item.stage}: {item.reason}", self.run_id, item.source_id,
                             item.status)
-            entry = item.stage != "article"
-            repo.count_crawl(session, self.run_id, item.source_id, errors=1, entry_errors=int(entry))
+            counts[item.source_id, "errors"] += 1
+            counts[item.source_id, "entry_errors"] += int(item.stage != "article")
             if item.transient and item.origin:
                 self.dirty.add(item.origin)
             return "error"
         if isinstance(item, FetchedPage):
-            queued = repo.queue_page(session, page_values(item, self.run_id, self.compress_level))
-            if queued:
-                repo.count_crawl(session, self.run_id, item.source_id, fetched=1)
+            counts[item.source_id, "fetched"] += 1
+            if repo.queue_page(session, page_values(item, self.run_id, self.compress_level)):
                 return "queued"
-            repo.count_crawl(session, self.run_id, item.source_id, fetched=1, duplicates=1)
+            counts[item.source_id, "duplicates"] += 1
             return "duplicate"
         raise TypeError(f"unexpected record {type(item).__name__}")
-
-    def process_item(self, item: Any, spider: Spider | None = None) -> Any:
-        assert self.engine is not None
-        try:
-            with session_scope(self.engine, write=True) as session:
-                outcome = self._record(session, item)
-        except Exception as exc:  # noqa: BLE001 - one bad record must not end the crawl
-            logger.exception("could not store %s", getattr(item, "url", item))
-            origin = getattr(item, "origin", None)
-            if origin:
-                self.dirty.add(origin)
-            with session_scope(self.engine, write=True) as session:
-                source_id = getattr(item, "source_id", None)
-                repo.quarantine(session, getattr(item, "url", "?"), f"store failed: {exc}", self.run_id,
-                                source_id)
-                if source_id:
-                    repo.count_crawl(session, self.run_id, source_id, errors=1)
-            outcome = "error"
-        if self.crawler is not None and self.crawler.stats is not None:
-            self.crawler.stats.inc_value(f"hdm/{outcome}")
-        return item
 
 
 class PreviewItems:

@@ -4,38 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import re
-from functools import cache
 from itertools import accumulate
 
 import numpy as np
 
-from nlp.normalise import fold, fold_char
+from nlp.normalise import fold
 
 TITLE_WINDOW_DAYS = 7
 STORY_WINDOW_DAYS = 14
 STORY_MAX_DISTANCE = 6  # of 64 bits; syndicated copies with a changed line or two stay within it
 _WORD = re.compile(r"\w+")
 _MASK64 = (1 << 64) - 1
-_FOLD_TABLE_END = 0x3000  # Latin (incl. Vietnamese U+1E00-U+1EFF), Greek, Cyrillic, punctuation
 _BYTE_POPCOUNT = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint8)
-
-
-class _FoldTable(dict[int, str]):
-    """Code point -> fold_char of it for str.translate; code points past the table are folded, not stored."""
-
-    def __missing__(self, key: int) -> str:
-        return fold_char(chr(key))
-
-
-@cache
-def _fold_table() -> _FoldTable:
-    """The fold table, built once on first use (a fixed 12,288 entries)."""
-    return _FoldTable({i: fold_char(chr(i)) for i in range(_FOLD_TABLE_END)})
-
-
-def _fold(text: str) -> str:
-    """Same as nlp.normalise.fold (character by character through fold_char), via str.translate."""
-    return text.translate(_fold_table())
 
 
 def title_key(title: str) -> str:
@@ -46,7 +26,7 @@ def title_key(title: str) -> str:
 
 def _shingle_digests(text: str, shingle: int) -> tuple[bytes, int]:
     """Concatenated 8-byte blake2b digests of the word shingles of the folded text, and their count."""
-    words = _WORD.findall(_fold(text))
+    words = _WORD.findall(fold(text))
     joined = " ".join(words)
     data = joined.encode("utf-8")
     blake2b = hashlib.blake2b

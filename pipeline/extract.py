@@ -11,6 +11,8 @@ from urllib.parse import urljoin
 
 import lxml.html
 import trafilatura
+from htmldate import find_date
+from trafilatura.metadata import examine_meta, extract_author, extract_meta_json, extract_title
 
 from nlp.langid import detect_language
 from nlp.normalise import clean_text, fold
@@ -94,38 +96,51 @@ def _overridden(html: str, overrides: dict[str, str]) -> dict[str, str]:
     return out
 
 
-def extract(html: str, url: str, overrides: dict[str, str] | None = None) -> Extracted:
+def _title_and_author(tree: lxml.html.HtmlElement) -> tuple[str, str | None]:
+    """Title and author as trafilatura's metadata step finds them (meta tags, JSON-LD, headings, bylines).
+
+    Only those two: dates are read by _page_meta, and the rest of trafilatura's metadata (categories,
+    tags, licence, site name) costs more than the text extraction and is not used.
+    """
+    meta = examine_meta(tree)
+    if meta.author and " " not in meta.author:  # a handle or a site name, as trafilatura judges
+        meta.author = None
+    try:
+        meta = extract_meta_json(tree, meta)
+    except Exception as exc:  # noqa: BLE001 - broken JSON-LD: the meta tags and headings still count
+        logger.debug("JSON-LD metadata failed: %s", exc)
+    return meta.title or extract_title(tree) or "", meta.author or extract_author(tree)
+
+
+def extract(html: str, url: str, overrides: dict[str, str] | None = None, fast: bool = False) -> Extracted:
     """Title, text, author, date, language and rel=canonical of an article page.
 
     `overrides` maps title/text/author/date to CSS selectors for sites where the generic result is wrong.
+    `fast` skips trafilatura's comparison with its fallback extractors (readability, justext).
+    The page is parsed once; the metadata is read before trafilatura prunes the tree for the text.
     """
     canonical: str | None = None
     published: datetime | None = None
-    try:
-        tree = lxml.html.fromstring(html)
+    title = text = ""
+    author = None
+    tree = trafilatura.load_html(html)
+    if tree is not None:
         canonical, published = _page_meta(tree, url)
-    except (lxml.etree.ParserError, ValueError) as exc:
-        logger.debug("cannot parse %s for metadata: %s", url, exc)
+        title, author = _title_and_author(tree)
+        if published is None:  # htmldate's reading of the page, without guessing from copyright lines or URLs
+            found = find_date(tree, extensive_search=False, original_date=True, url=url, outputformat="%Y-%m-%d")
+            published = parse_iso(found) if found else None
+        doc = trafilatura.bare_extraction(
+            tree, url=url, with_metadata=False, include_comments=False, include_tables=False,
+            favor_precision=True, deduplicate=False, fast=fast,
+        )
+        text = getattr(doc, "text", None) or "" if doc is not None else ""
     forced = _overridden(html, overrides) if overrides else {}
     if forced.get("date"):
         published = parse_vietnamese_datetime(forced["date"]) or parse_iso(forced["date"]) or published
-    doc = trafilatura.bare_extraction(
-        html, url=url, with_metadata=True, include_comments=False, include_tables=False,
-        favor_precision=True, deduplicate=False,
-        # no guessing from copyright lines or URLs: a wrong date is worse than none
-        date_extraction_params={"extensive_search": False, "original_date": True},
-    )
-    title = text = ""
-    author = None
-    if doc is not None:
-        title = clean_text(getattr(doc, "title", None) or "")
-        text = clean_text(getattr(doc, "text", None) or "")
-        author = clean_text(getattr(doc, "author", None) or "") or None
-        if published is None and getattr(doc, "date", None):
-            published = parse_iso(str(getattr(doc, "date", "")))
     title = clean_text(forced.get("title", title))
     text = clean_text(forced.get("text", text))
-    author = clean_text(forced["author"]) if forced.get("author") else author
+    author = clean_text(forced.get("author") or author or "") or None
     if text.startswith(title) and title:
         text = text[len(title):].lstrip()
     return Extracted(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import zlib
+from collections import Counter
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -164,23 +165,28 @@ class StoryIndex:
 # ------------------------------------------------------------------------------ storing
 
 def store_article(session: Session, page: Page, values: dict[str, Any] | None, refused: str | None,
-                  stories: StoryIndex) -> tuple[str, int | None]:
-    """Store what extraction made of a queued page and take it off the queue: (outcome, article id).
+                  stories: StoryIndex, titles: dict[tuple[str, str], list[datetime]],
+                  counts: Counter[tuple[str, str, str]]) -> tuple[str, int | None]:
+    """Store what extraction made of a queued page: (outcome, article id); the caller takes it off the queue.
 
-    The outcome is 'new', 'duplicate' or 'error'; the crawl run's counters move in the same transaction.
+    The outcome is 'new', 'duplicate' or 'error'. `titles` holds the times of stored articles by
+    (source, title hash) and gains this one; `counts` gathers the crawl run counters to move in the
+    same transaction.
     """
-    run_id = page.run_id or "unknown"
-    session.delete(page)
+    key = (page.run_id or "unknown", page.source_id)
     if values is None:
         repo.quarantine(session, page.url, refused or "?", page.run_id, page.source_id, page.http_status)
-        repo.count_crawl(session, run_id, page.source_id, errors=1)
+        counts[(*key, "errors")] += 1
         return "error", None
     when = values["published_at"] or values["fetched_at"]
-    if repo.same_title_recently(session, page.source_id, values["title_hash"], when, TITLE_WINDOW_DAYS):
-        repo.count_crawl(session, run_id, page.source_id, duplicates=1)
+    same_title = titles.setdefault((page.source_id, values["title_hash"]), [])
+    if any(abs(other - when) <= timedelta(days=TITLE_WINDOW_DAYS) for other in same_title):
+        counts[(*key, "duplicates")] += 1
         return "duplicate", None
     values = {**values, "raw_html": page.body, "raw_encoding": "zlib"}
     values["story_id"] = stories.story_for(values["simhash"], values["content_hash"][:32], values["fetched_at"])
     new_id = repo.insert_article(session, values)
-    repo.count_crawl(session, run_id, page.source_id, **({"new": 1} if new_id is not None else {"duplicates": 1}))
+    if new_id is not None:
+        same_title.append(when)
+    counts[(*key, "new" if new_id is not None else "duplicates")] += 1
     return ("new" if new_id is not None else "duplicate"), new_id

@@ -9,6 +9,7 @@ run by two workers at once, nothing is lost or doubled.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -94,21 +95,26 @@ def _extracted(page: Page, overrides: dict[str, str] | None) -> tuple[dict[str, 
 def _store(engine: Engine, database_url: str, pages: list[tuple[Page, dict[str, Any] | None, str | None]],
            outcome: ExtractOutcome) -> None:
     stories = _stories.setdefault(database_url, StoryIndex())
+    new_ids: list[int] = []
     with session_scope(engine, write=True) as session:
         repo.lock_story_writes(session)
         stories.refresh(session)
-        still = {p.id: p for p in repo.queued_pages(session, [p.id for p, _, _ in pages])}
+        still = repo.queued_page_ids(session, [p.id for p, _, _ in pages])
+        counts: Counter[tuple[str, str, str]] = Counter()
+        titles = repo.title_times(session, [(p.source_id, v["title_hash"]) for p, v, _ in pages if v])
         for page, values, refused in pages:
-            row = still.get(page.id)
-            if row is None:
+            if page.id not in still:
                 outcome.skipped += 1
                 continue
-            result, article_id = store_article(session, row, values, refused, stories)
+            result, article_id = store_article(session, page, values, refused, stories, titles, counts)
             if article_id is not None:
-                outcome.new_ids.append(article_id)
+                new_ids.append(article_id)
             outcome.duplicates += result == "duplicate"
             outcome.errors += result == "error"
-    stories.last_id = max([stories.last_id, *outcome.new_ids])
+        repo.take_off_queue(session, still)
+        repo.count_crawl_many(session, counts)
+    outcome.new_ids.extend(new_ids)
+    stories.last_id = max([stories.last_id, *new_ids])
 
 
 def extract_batch(database_url: str, page_ids: list[int]) -> ExtractOutcome:

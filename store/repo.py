@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from datetime import datetime, timedelta
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, defer, selectinload
 
 from store.db import STORY_LOCK_KEY
 from store.models import (
@@ -48,32 +48,31 @@ def list_sources(session: Session) -> list[Source]:
     return list(session.scalars(select(Source).order_by(Source.id)))
 
 
-def _insert_new(session: Session, model: type[Article] | type[Page], values: dict[str, Any]) -> int | None:
-    """Insert unless the url_hash unique key is taken; the new id, or None."""
+def _insert_new(session: Session, table: Any, values: dict[str, Any]) -> int | None:
+    """Insert into the table unless its url_hash unique key is taken; the new id, or None.
+
+    A Core insert on the table: the ORM's bulk machinery costs more than the row on this hot path.
+    """
     dialect = session.get_bind().dialect.name
     insert: Any
     if dialect == "postgresql":
-        insert = postgresql.insert(model)
+        insert = postgresql.insert(table)
     elif dialect == "sqlite":
-        insert = sqlite.insert(model)
+        insert = sqlite.insert(table)
     else:  # pragma: no cover - other databases are not supported targets
         raise RuntimeError(f"unsupported database dialect {dialect}")
-    statement = (
-        insert.values(**values)
-        .on_conflict_do_nothing(index_elements=["url_hash"])
-        .returning(model.id)
-    )
-    return session.execute(statement).scalar_one_or_none()
+    statement = insert.on_conflict_do_nothing(index_elements=["url_hash"]).returning(table.c.id)
+    return session.execute(statement, values).scalar_one_or_none()
 
 
 def insert_article(session: Session, values: dict[str, Any]) -> int | None:
     """Insert unless the canonical-URL hash is already stored; the new id, or None for a duplicate."""
-    return _insert_new(session, Article, values)
+    return _insert_new(session, Article.__table__, values)
 
 
 def queue_page(session: Session, values: dict[str, Any]) -> int | None:
     """Put a fetched page on the extraction queue unless the same announced URL is queued already."""
-    return _insert_new(session, Page, values)
+    return _insert_new(session, Page.__table__, values)
 
 
 def pending_page_ids(session: Session, limit: int = 5000) -> list[int]:
@@ -105,6 +104,15 @@ def count_crawl(session: Session, run_id: str, source_id: str, **increments: int
     )
 
 
+def count_crawl_many(session: Session, counts: Mapping[tuple[str, str, str], int]) -> None:
+    """Add (run id, source id, counter name) → amount to the runs' counters, one update per run and source."""
+    grouped: dict[tuple[str, str], dict[str, int]] = {}
+    for (run_id, source_id, name), amount in counts.items():
+        grouped.setdefault((run_id, source_id), {})[name] = amount
+    for (run_id, source_id), increments in grouped.items():
+        count_crawl(session, run_id, source_id, **increments)
+
+
 def finish_crawl_run(session: Session, run_id: str, status: str, message: str | None = None) -> None:
     """Close every source's counters of a run."""
     now = utcnow()
@@ -134,6 +142,16 @@ def lock_story_writes(session: Session) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": STORY_LOCK_KEY})
 
 
+def queued_page_ids(session: Session, ids: Iterable[int]) -> set[int]:
+    """The ids among these still on the queue."""
+    return set(session.scalars(select(Page.id).where(Page.id.in_(list(ids)))))
+
+
+def take_off_queue(session: Session, ids: Iterable[int]) -> None:
+    """Delete these pages from the queue (their outcome is stored in the same transaction)."""
+    session.execute(delete(Page).where(Page.id.in_(list(ids))))
+
+
 def queued_pages(session: Session, ids: Iterable[int]) -> list[Page]:
     """The queued pages among these ids (those another worker has not taken off the queue yet)."""
     return list(session.scalars(select(Page).where(Page.id.in_(list(ids))).order_by(Page.id)))
@@ -141,7 +159,7 @@ def queued_pages(session: Session, ids: Iterable[int]) -> list[Page]:
 
 def articles_waiting(session: Session, ids: Iterable[int], lock: bool = False) -> list[Article]:
     """The articles among these ids still waiting for analysis; `lock` holds their rows (PostgreSQL)."""
-    query = (select(Article).options(selectinload(Article.source))
+    query = (select(Article).options(selectinload(Article.source), defer(Article.raw_html))
              .where(Article.id.in_(list(ids)), Article.status == "new").order_by(Article.id))
     if lock and session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(of=Article)
@@ -178,9 +196,9 @@ def save_analysis(session: Session, article: Article, values: dict[str, Any],
     session.add(analysis)
     article.status = "analysed"
     article.error = None
-    session.flush()
     case: ReviewCase | None = None
-    if analysis.flagged:
+    if analysis.flagged:  # the case needs the analysis id; the others are inserted together at commit
+        session.flush()
         case = session.scalar(select(ReviewCase).where(ReviewCase.article_id == article.id))
         if case is None:
             case = ReviewCase(article_id=article.id, analysis_id=analysis.id)
@@ -298,18 +316,20 @@ def save_entry_state(session: Session, source_id: str, url: str, url_key: str, c
         row.body_hash = body_hash
 
 
-def same_title_recently(session: Session, source_id: str, title_hash: str, when: datetime,
-                        days: int) -> int | None:
-    """Id of an article of the same source with the same title within `days` of `when`, if any."""
-    window = timedelta(days=days)
+def title_times(session: Session, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], list[datetime]]:
+    """For (source id, title hash) pairs: the times (published, else fetched) of stored articles with them."""
+    wanted = set(keys)
+    out: dict[tuple[str, str], list[datetime]] = {}
+    if not wanted:
+        return out
     query = (
-        select(Article.id, Article.published_at, Article.fetched_at)
-        .where(Article.source_id == source_id, Article.title_hash == title_hash)
+        select(Article.source_id, Article.title_hash, Article.published_at, Article.fetched_at)
+        .where(Article.source_id.in_({s for s, _ in wanted}), Article.title_hash.in_({t for _, t in wanted}))
     )
-    for article_id, published, fetched in session.execute(query):
-        if abs((published or fetched) - when) <= window:
-            return int(article_id)
-    return None
+    for source_id, title_hash, published, fetched in session.execute(query):
+        if (source_id, title_hash) in wanted:
+            out.setdefault((source_id, str(title_hash)), []).append(published or fetched)
+    return out
 
 
 DECIDED = {"confirmed": True, "dismissed": False}

@@ -116,12 +116,6 @@ def test_simhash_equals_reference_on_vntc_articles(articles: list[str]) -> None:
     assert any(simhash(text) < 0 for text in articles)  # the sign conversion is exercised
 
 
-def test_table_fold_equals_nlp_fold(articles: list[str]) -> None:
-    every_few_code_points = "".join(chr(i) for i in range(0, 0x110000, 3))
-    assert dedup._fold(every_few_code_points) == fold(every_few_code_points)
-    assert all(dedup._fold(text) == fold(text) for text in articles)
-
-
 def test_near_copy_of_a_long_article_stays_within_the_story_distance(articles: list[str]) -> None:
     long_ones = [text for text in articles if len(_WORD.findall(text)) >= LONG_ARTICLE_WORDS]
     assert len(long_ones) >= 5

@@ -1,7 +1,7 @@
 import unicodedata
 
 from nlp.langid import detect_language
-from nlp.normalise import clean_text, fold, nfc, normalise_tone_marks
+from nlp.normalise import clean_text, fold, fold_char, nfc, normalise_tone_marks
 
 
 def test_nfd_and_nfc_inputs_become_the_same_text():
@@ -20,6 +20,13 @@ def test_fold_keeps_length_and_removes_marks():
     folded = fold(text)
     assert len(folded) == len(text)
     assert folded == "tinh hai duong, dai an – dong"
+
+
+def test_fold_is_fold_char_on_every_character():
+    # fold goes through a translation table; it must be fold_char, character by character, everywhere
+    every_few_code_points = "".join(chr(i) for i in range(0, 0x110000, 3) if not 0xD800 <= i < 0xE000)
+    assert fold(every_few_code_points) == "".join(fold_char(ch) for ch in every_few_code_points)
+    assert fold("Ǆ ǅ ǆ ĳ ﬁ") == "".join(fold_char(ch) for ch in "Ǆ ǅ ǆ ĳ ﬁ")
 
 
 def test_clean_text_drops_controls_and_extra_blank_lines():
