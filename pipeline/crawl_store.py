@@ -86,10 +86,9 @@ class StoreItems:
     reads them again, so no article is lost to an "unchanged" feed.
     """
 
-    def __init__(self, database_url: str, run_id: str, compress_level: int = 1) -> None:
+    def __init__(self, database_url: str, run_id: str) -> None:
         self.database_url = database_url
         self.run_id = run_id
-        self.compress_level = compress_level
         self.engine: Engine | None = None
         self.crawler: Crawler | None = None
         self.states: dict[str, EntryPointState] = {}
@@ -102,8 +101,7 @@ class StoreItems:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StoreItems:
-        pipeline = cls(crawler.settings.get("HDM_DATABASE_URL"), crawler.settings.get("HDM_RUN_ID"),
-                       crawler.settings.getint("HDM_PAGE_COMPRESS_LEVEL", 1))
+        pipeline = cls(crawler.settings.get("HDM_DATABASE_URL"), crawler.settings.get("HDM_RUN_ID"))
         pipeline.crawler = crawler
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
@@ -214,7 +212,7 @@ class StoreItems:
             return "error"
         if isinstance(item, FetchedPage):
             counts[item.source_id, "fetched"] += 1
-            if repo.queue_page(session, page_values(item, self.run_id, self.compress_level)):
+            if repo.queue_page(session, page_values(item, self.run_id)):
                 return "queued"
             counts[item.source_id, "duplicates"] += 1
             return "duplicate"

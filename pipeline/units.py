@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from config.settings import Settings, load_settings
-from nlp.analyse import Analyser
+from nlp.analyse import Analyser, Document
 from pipeline.analyse import analyse_documents, document_of, save_results
 from pipeline.ingest import IngestRefused, StoryIndex, article_values, fetched_page, store_article
 from store import repo
@@ -33,16 +33,6 @@ _analysers: dict[tuple[str, ...], Analyser] = {}
 
 
 @dataclass
-class ExtractOutcome:
-    """What one extraction batch did."""
-
-    new_ids: list[int] = field(default_factory=list)
-    duplicates: int = 0
-    errors: int = 0
-    skipped: int = 0  # already taken off the queue by another worker
-
-
-@dataclass
 class AnalyseOutcome:
     """What one analysis batch did."""
 
@@ -52,6 +42,17 @@ class AnalyseOutcome:
     alerts: int = 0
     failed: int = 0
     skipped: int = 0
+
+
+@dataclass
+class ExtractOutcome:
+    """What one extraction batch did (and, when asked, the analysis of its new articles)."""
+
+    new_ids: list[int] = field(default_factory=list)
+    duplicates: int = 0
+    errors: int = 0
+    skipped: int = 0  # already taken off the queue by another worker
+    analysis: AnalyseOutcome | None = None
 
 
 def engine_for(database_url: str) -> Engine:
@@ -93,9 +94,10 @@ def _extracted(page: Page, overrides: dict[str, str] | None) -> tuple[dict[str, 
 
 
 def _store(engine: Engine, database_url: str, pages: list[tuple[Page, dict[str, Any] | None, str | None]],
-           outcome: ExtractOutcome) -> None:
+           outcome: ExtractOutcome, stored: dict[int, dict[str, Any]]) -> None:
     stories = _stories.setdefault(database_url, StoryIndex())
     new_ids: list[int] = []
+    new_values: dict[int, dict[str, Any]] = {}
     with session_scope(engine, write=True) as session:
         repo.lock_story_writes(session)
         stories.refresh(session)
@@ -107,39 +109,61 @@ def _store(engine: Engine, database_url: str, pages: list[tuple[Page, dict[str, 
                 outcome.skipped += 1
                 continue
             result, article_id = store_article(session, page, values, refused, stories, titles, counts)
-            if article_id is not None:
+            if article_id is not None and values is not None:
                 new_ids.append(article_id)
+                new_values[article_id] = values
             outcome.duplicates += result == "duplicate"
             outcome.errors += result == "error"
         repo.take_off_queue(session, still)
         repo.count_crawl_many(session, counts)
     outcome.new_ids.extend(new_ids)
+    stored.update(new_values)
     stories.last_id = max([stories.last_id, *new_ids])
 
 
-def extract_batch(database_url: str, page_ids: list[int]) -> ExtractOutcome:
-    """Turn queued pages into articles (or duplicates, or quarantine rows with the reason)."""
+def extract_batch(database_url: str, page_ids: list[int], settings: Settings | None = None,
+                  analyse: bool = False) -> ExtractOutcome:
+    """Turn queued pages into articles (or duplicates, or quarantine rows with the reason).
+
+    With `analyse`, the new articles are analysed at once from what extraction made of them, as an
+    analysis batch would (without reading them back).
+    """
     engine = engine_for(database_url)
     with session_scope(engine) as session:
         pages = repo.queued_pages(session, page_ids)
-        configs = {s.id: s.config or {} for s in session.scalars(
-            select(Source).where(Source.id.in_({p.source_id for p in pages})))}
-    done = [(page, *_extracted(page, configs.get(page.source_id, {}).get("extract"))) for page in pages]
+        sources = {s.id: s for s in session.scalars(select(Source).where(Source.id.in_({p.source_id for p in pages})))}
+    done = [(page, *_extracted(page, (sources[page.source_id].config or {}).get("extract")
+                              if page.source_id in sources else None)) for page in pages]
     outcome = ExtractOutcome(skipped=len(page_ids) - len(pages))
+    stored: dict[int, dict[str, Any]] = {}
     try:
-        _store(engine, database_url, done, outcome)
+        _store(engine, database_url, done, outcome, stored)
     except Exception:  # noqa: BLE001 - find the page at fault: store one by one, quarantine the one that fails
         logger.warning("storing a batch of %d pages failed; storing one by one", len(done), exc_info=True)
         _stories.pop(database_url, None)
         outcome = ExtractOutcome(skipped=outcome.skipped)
         for item in done:
             try:
-                _store(engine, database_url, [item], outcome)
+                _store(engine, database_url, [item], outcome, stored)
             except Exception as exc:  # noqa: BLE001 - recorded with the reason, the batch goes on
                 logger.exception("could not store %s", item[0].url)
                 _stories.pop(database_url, None)
                 give_up_page(database_url, item[0].id, f"store failed: {type(exc).__name__}: {exc}"[:500])
                 outcome.errors += 1
+    if analyse and stored:
+        settings = settings or load_settings(database_url=database_url)
+        documents = {}
+        for article_id, values in stored.items():
+            source = sources.get(values["source_id"])
+            documents[article_id] = Document(
+                id=str(article_id), title=values["title"], text=values["text"], lang=values["lang"],
+                url=values["canonical_url"], source=values["source_id"], source_kind=source.kind if source else None,
+                source_prior=float(source.prior) if source else 0.0)
+        try:
+            outcome.analysis = _analyse_and_save(engine, settings, documents, len(documents))
+        except Exception:  # noqa: BLE001 - the articles are stored and wait for an analysis batch
+            logger.warning("analysing %d new articles failed; they wait for the next batch", len(documents),
+                           exc_info=True)
     return outcome
 
 
@@ -158,14 +182,18 @@ def analyse_batch(database_url: str, article_ids: list[int], settings: Settings 
     """Analyse the articles among these ids still waiting; flagged ones open review cases."""
     settings = settings or load_settings(database_url=database_url)
     engine = engine_for(database_url)
-    analyser = analyser_for(settings)
     with session_scope(engine) as session:
-        articles = repo.articles_waiting(session, article_ids)
-        documents = {a.id: document_of(a) for a in articles}
-    results = dict(zip(documents, analyse_documents(analyser, list(documents.values())), strict=True))
+        documents = {a.id: document_of(a) for a in repo.articles_waiting(session, article_ids)}
+    return _analyse_and_save(engine, settings, documents, len(article_ids))
+
+
+def _analyse_and_save(engine: Engine, settings: Settings, documents: dict[int, Document], asked: int
+                      ) -> AnalyseOutcome:
+    """Run the models outside any transaction, then store the results of the articles still waiting."""
+    results = dict(zip(documents, analyse_documents(analyser_for(settings), list(documents.values())), strict=True))
     outcome = AnalyseOutcome()
     with session_scope(engine, write=True) as session:
         waiting = repo.articles_waiting(session, list(results), lock=True)
-        outcome.skipped = len(article_ids) - len(waiting)
+        outcome.skipped = asked - len(waiting)
         save_results(session, [(a, results[a.id]) for a in waiting], outcome, settings.alert_threshold)
     return outcome

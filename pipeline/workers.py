@@ -103,7 +103,7 @@ class WorkPool:
         future: Future[Any]
         try:
             if kind == "extract":
-                future = self.executor.submit(extract_batch, self.database_url, ids)
+                future = self.executor.submit(extract_batch, self.database_url, ids, self.settings, self.analyse)
             else:
                 future = self.executor.submit(analyse_batch, self.database_url, ids, self.settings)
         except BrokenProcessPool:  # a worker died before any of its batches came back
@@ -114,7 +114,7 @@ class WorkPool:
 
     def _run_here(self, kind: str, ids: list[int]) -> ExtractOutcome | AnalyseOutcome:
         if kind == "extract":
-            return extract_batch(self.database_url, ids)
+            return extract_batch(self.database_url, ids, self.settings, self.analyse)
         return analyse_batch(self.database_url, ids, self.settings)
 
     def _record(self, kind: str, ids: list[int], outcome: Any) -> None:
@@ -124,7 +124,9 @@ class WorkPool:
             report.new += len(outcome.new_ids)
             report.duplicates += outcome.duplicates
             report.errors += outcome.errors
-            if self.analyse and outcome.new_ids:
+            if outcome.analysis is not None:
+                self._record("analyse", outcome.new_ids, outcome.analysis)
+            elif self.analyse and outcome.new_ids:  # the analysis in the batch failed: once more on its own
                 self._submit("analyse", outcome.new_ids)
             return
         for name in ("analysed", "flagged", "cases_opened", "alerts", "failed"):
@@ -138,6 +140,8 @@ class WorkPool:
         done, _ = wait(list(self.in_flight), timeout=None if block else 0, return_when=FIRST_COMPLETED)
         broken = False
         for future in done:
+            if future not in self.in_flight:  # already handed to a new pool by a restart
+                continue
             kind, ids = self.in_flight.pop(future)
             try:
                 self._record(kind, ids, future.result())
@@ -152,7 +156,6 @@ class WorkPool:
 
     def _after_crash(self, kind: str, ids: list[int]) -> None:
         """A worker died under this batch: run it again page by page, to find the page at fault."""
-        self.report.worker_crashes += 1
         if kind != "extract":
             self._submit_later.append((kind, ids))
             return
@@ -170,6 +173,7 @@ class WorkPool:
 
     def _restart(self) -> None:
         logger.warning("a worker process died; starting a new pool")
+        self.report.worker_crashes += 1
         for future, (kind, ids) in list(self.in_flight.items()):
             future.cancel()
             self._after_crash(kind, ids)

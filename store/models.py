@@ -231,8 +231,8 @@ class Page(Base):
     """A fetched article page waiting for extraction: the queue between the crawl and the workers.
 
     The crawl only downloads and stores these; an extraction worker turns each into an article (the
-    compressed body moves over as evidence), a duplicate or a quarantine row, and deletes it in the
-    same transaction. The unique key makes a second store of the same announced URL a no-op.
+    body, compressed, is kept on it as evidence), a duplicate or a quarantine row, and deletes it in
+    the same transaction. The unique key makes a second store of the same announced URL a no-op.
     """
 
     __tablename__ = "pages"
@@ -253,4 +253,4 @@ class Page(Base):
     via: Mapped[str] = mapped_column(String(16), default="feed")
     origin: Mapped[str | None] = mapped_column(Text, default=None)
     entry: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    body: Mapped[bytes] = mapped_column(LargeBinary)  # zlib-compressed, as fetched
+    body: Mapped[bytes] = mapped_column(LargeBinary)  # as fetched

@@ -90,17 +90,26 @@ def test_sigkill_during_crawl_then_rerun_loses_and_doubles_nothing(sqlite_url, d
 
 
 def _worker_pids() -> list[int]:
-    """This process's children that are extraction workers (not the crawl subprocess)."""
+    """This process's live children forked from it: the extraction workers (not the crawl subprocess)."""
+    own = Path(f"/proc/{os.getpid()}/cmdline").read_bytes()
     pids = []
     for task in Path(f"/proc/{os.getpid()}/task").iterdir():
         for pid in (task / "children").read_text().split():
-            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-            if b"crawlers.run" not in cmdline:
-                pids.append(int(pid))
+            try:
+                state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+                if Path(f"/proc/{pid}/cmdline").read_bytes() == own and state not in ("Z", "X"):
+                    pids.append(int(pid))
+            except (FileNotFoundError, ProcessLookupError, IndexError):
+                continue
     return pids
 
 
-def test_sigkill_of_an_extraction_worker_mid_run_loses_and_doubles_nothing(db_url, demo_web):
+def test_sigkill_of_an_extraction_worker_mid_run_loses_and_doubles_nothing(db_url, demo_web, monkeypatch):
+    import pipeline.units
+
+    # slow extraction down (the forked workers inherit this) so that the kill finds a worker at work
+    extracted = pipeline.units._extracted
+    monkeypatch.setattr(pipeline.units, "_extracted", lambda *a: (time.sleep(0.03), extracted(*a))[1])
     settings = test_settings(db_url).model_copy(update={"workers": 2, "extract_batch_size": 4})
     engine, sources, expected = _setup(db_url, demo_web)
     rng, seed = _seeded()
