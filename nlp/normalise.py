@@ -10,7 +10,8 @@ from functools import cache
 # on the first vowel); the 1980s school rule writes hoà, khoẻ, thuỷ. Both arrive; we store the first.
 _TONES = "\u0300\u0301\u0303\u0309\u0323"  # grave, acute, tilde, hook, dot below
 _SECOND_VOWEL_TONE = re.compile(
-    r"(?<![qQ])([oO][aAeE]|[uU][yY])([" + _TONES + r"])(?![^\W\d_])"
+    # not followed by a letter, nor by a second mark on the same vowel (hoặc keeps its tone: ặ is a + ̣ + ̆)
+    r"(?<![qQ])([oO][aAeE]|[uU][yY])([" + _TONES + r"])(?![^\W\d_]|[\u0300-\u036f])"
 )
 _SPACE = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 _CONTROL = re.compile(r"[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\ufeff\u200c\u200d\u2060]")
@@ -21,8 +22,20 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+def _nfc_forms(bases: str) -> str:
+    return "".join(unicodedata.normalize("NFC", b + t) for b in bases for t in _TONES)
+
+
+# the same syllables as _SECOND_VOWEL_TONE, written in NFC: when text is NFC and has none, it is done
+_SECOND_VOWEL_TONE_NFC = re.compile(
+    r"(?<![qQ])([oO][" + _nfc_forms("aAeE") + r"]|[uU][" + _nfc_forms("yY") + r"])(?![^\W\d_])"
+)
+
+
 def normalise_tone_marks(text: str) -> str:
     """Write hoà, khoẻ, thuỷ as hòa, khỏe, thủy (tone on the first vowel of an open syllable); NFC."""
+    if unicodedata.is_normalized("NFC", text) and not _SECOND_VOWEL_TONE_NFC.search(text):
+        return text
     decomposed = unicodedata.normalize("NFD", text)
 
     def _move(match: re.Match[str]) -> str:

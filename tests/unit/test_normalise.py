@@ -9,6 +9,17 @@ def test_nfd_and_nfc_inputs_become_the_same_text():
     assert clean_text(unicodedata.normalize("NFD", word)) == clean_text(word) == nfc(word)
 
 
+def test_a_vowel_with_two_marks_keeps_its_tone():
+    # ặ is a + dot below + breve: the dot below belongs to ă, not to the o before it
+    for form in ("NFC", "NFD"):
+        assert normalise_tone_marks(unicodedata.normalize(form, "hoặc Hoặc HOẶC")) == "hoặc Hoặc HOẶC"
+
+
+def test_nfc_and_nfd_inputs_get_the_same_tone_placement():
+    for text in ("hoà thuỷ khoẻ Hoà UỶ BAN.", "toà nhà, xoè ra, quỷ thần", "hoàn thành quả quà hoạch thuyền"):
+        assert normalise_tone_marks(text) == normalise_tone_marks(unicodedata.normalize("NFD", text))
+
+
 def test_old_tone_placement_is_rewritten_in_open_syllables_only():
     assert normalise_tone_marks("hoà thuỷ khoẻ Hoà UỶ BAN") == "hòa thủy khỏe Hòa ỦY BAN"
     # closed syllables and "qu" keep their marks
