@@ -229,6 +229,7 @@ def preview(settings: Settings, source: dict[str, Any], limit: int = 10) -> list
         out = Path(tmp) / "preview.jsonl"
         scrapy = _job_settings(settings, "preview", log_dir(settings) / "check.log")
         scrapy["ITEM_PIPELINES"] = {PREVIEW_PIPELINE: 300}
+        scrapy.pop("HDM_KNOWN_URLS")  # a check fetches what the source announces, stored or not, and needs no database
         scrapy["HDM_PREVIEW_FILE"] = str(out)
         job_file = Path(tmp) / "job.json"
         job_file.write_text(json.dumps({"sources": [source], "max_articles": limit, "settings": scrapy},

@@ -1,0 +1,88 @@
+"""Models: train and eval."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from config.settings import Settings
+from pipeline.cli.common import CliError, add_command, engine_of, err_console, settings_of
+
+
+def _analyst_examples(settings: Settings) -> list[Any]:
+    """Confirmed and dismissed review cases as distortion labels (training split only)."""
+    from nlp.corpus import Example
+    from store import repo
+    from store.db import session_scope
+
+    engine = engine_of(settings, migrate=False)
+    out = []
+    with session_scope(engine) as session:
+        for article, distorted in repo.analyst_decisions(session):
+            # ids prefixed so that split_of() puts analyst labels where the hash says; kept either way
+            out.append(Example(id=f"analyst-{article.id}", title=article.title, text=article.text,
+                               lang=article.lang, source_kind=article.source.kind if article.source else None,
+                               distorted=distorted))
+    return out
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from nlp.corpus import CorpusError, load, seed_files
+    from nlp.train import TrainingError, train_bundle
+
+    files = [] if args.no_seed else seed_files()
+    for path in args.data or []:
+        if not Path(path).is_file():
+            raise CliError(f"không tìm thấy tệp / file not found: {path}")
+        files.append(Path(path))
+    extra: list[dict[str, Any]] = []
+    try:
+        examples = load(files)
+        if args.analyst_labels:
+            decided = _analyst_examples(settings_of(args))
+            examples += decided
+            extra.append({"analyst_decisions": len(decided), "database": "configured database"})
+        bundle = train_bundle(examples, files, extra_sources=extra, version=args.version,
+                              progress=lambda m: err_console.print(m))
+    except (CorpusError, TrainingError) as exc:
+        raise CliError(str(exc)) from exc
+    out = Path(args.out) if args.out else Path("var") / "models" / bundle.version
+    bundle.save(out)
+    sys.stdout.write(json.dumps({
+        "out": str(out), "version": bundle.version,
+        "metrics_heldout": {k: {"accuracy": v["accuracy"], "macro_f1": v["macro_f1"]}
+                            for k, v in bundle.card["metrics_heldout"].items()},
+    }, ensure_ascii=False) + "\n")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from pipeline.evaluation import EvaluationError, evaluate_named
+
+    settings = settings_of(args)
+    try:
+        result = evaluate_named(settings, args.data)
+    except EvaluationError as exc:
+        raise CliError(str(exc)) from exc
+    sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
+    return 0
+
+
+def register(sub: Any) -> None:
+    """Add train and eval."""
+    p = add_command(sub, "train", "huấn luyện mô hình / train the models")
+    p.add_argument("--data", nargs="*", metavar="PATH", help="thêm tệp JSONL có nhãn / extra labeled JSONL")
+    p.add_argument("--out", metavar="DIR", help="thư mục ghi mô hình / output directory")
+    p.add_argument("--no-seed", action="store_true", help="không dùng kho mẫu / without the seed corpus")
+    p.add_argument("--version", metavar="NAME", help="tên phiên bản mô hình / model version name")
+    p.add_argument("--analyst-labels", action="store_true",
+                   help="thêm quyết định của cán bộ từ CSDL / add analysts' decisions from the database")
+    p.set_defaults(func=cmd_train)
+
+    p = add_command(sub, "eval", "đánh giá mô hình / evaluate on labeled data (JSON metrics)")
+    p.add_argument("--data", required=True, metavar="FILE|NAME",
+                   help="JSONL có nhãn hoặc tên / labeled JSONL or a name: seed-test, demo, vntc, uit-vsfc, reintel")
+    p.set_defaults(func=cmd_eval)
