@@ -10,8 +10,10 @@ installed), then on a fresh database each time:
    same worker pool, so crawl and analysis are timed apart;
 3. "pipelined": what `hdmonitor demo` and the daemon do, crawl + extraction + analysis at once: the
    end-to-end articles/s.
-Prints one JSON line per measurement: wall seconds, pages or articles per second, CPU seconds per
-page (all processes), peak memory (MB) of the crawl process and of the largest worker.
+Prints one JSON line per measurement: wall seconds, pages or articles per second, CPU ms per page
+(all processes, and the crawl process, the workers and the coordinator apart), peak memory (MB) of
+the crawl process (read while it runs), of the largest worker (forked: the pages it shares with the
+coordinator count) and of the coordinator (with the models loaded once for the forked workers).
 `--province-share 1` makes every article about the province, so every one runs the models.
 """
 

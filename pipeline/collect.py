@@ -153,12 +153,28 @@ def _reaped(process: subprocess.Popen[bytes], usage: CrawlUsage, started: float)
     """Whether the crawl process has ended; if so its exit code and resource use are recorded."""
     pid, status, rusage = os.wait4(process.pid, os.WNOHANG)
     if pid == 0:
+        usage.peak_rss_mb = max(usage.peak_rss_mb, _peak_rss_mb(process.pid))
         return False
     process.returncode = os.waitstatus_to_exitcode(status)
     usage.wall_s = time.monotonic() - started
     usage.cpu_s = rusage.ru_utime + rusage.ru_stime
-    usage.peak_rss_mb = rusage.ru_maxrss / 1024
     return True
+
+
+def _peak_rss_mb(pid: int) -> float:
+    """The peak resident memory of a running process since it started its program (Linux), else 0.
+
+    Read while it runs: the kernel's figure after it ends would count the parent's memory it was
+    forked with.
+    """
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except (OSError, ValueError):
+        pass
+    return 0.0
 
 
 def _run_subprocess(job_file: Path, timeout: int, tick: Callable[[], None] | None = None,

@@ -22,6 +22,7 @@ from pipeline.units import (
     AnalyseOutcome,
     ExtractOutcome,
     analyse_batch,
+    analyser_for,
     extract_batch,
     forget_engines,
     give_up_page,
@@ -84,6 +85,8 @@ class WorkPool:
         self.close()
 
     def _start(self) -> None:
+        if self.workers > 0 and self.analyse:
+            analyser_for(self.settings)  # loaded once here, inherited by every forked worker
         if self.workers > 0:
             # fork: workers start in milliseconds with the libraries already imported
             self.executor = ProcessPoolExecutor(self.workers, mp_context=get_context("fork"),
@@ -194,9 +197,11 @@ class WorkPool:
         with session_scope(engine) as session:
             pending = [i for i in repo.pending_page_ids(session) if i not in self.dispatched]
         # during the crawl wait for a full batch unless the queue is short; at the end take what is left
+        # at the end, smaller batches so that the workers finish together
+        size = self.batch_size if not final else max(4, min(self.batch_size, -(-len(pending) // limit)))
         while pending and len(self.in_flight) < limit and (final or len(pending) >= self.batch_size
                                                            or not self.in_flight):
-            batch, pending = pending[:self.batch_size], pending[self.batch_size:]
+            batch, pending = pending[:size], pending[size:]
             self.dispatched.update(batch)
             self._submit("extract", batch)
 
