@@ -3,16 +3,16 @@
     .venv/bin/python -m bench.vntc_farm [--pages 50] [--feeds 2] [--server auto|nginx|python] [--province-share 0.01]
 
 Benchmarks use `VntcFarm` as a context manager; `main` starts one, prints base URL, feed URLs and server kind
-as one JSON line, checks that a feed and a page answer 200, and exits. Articles are read in place from
-<data>/vntc/test.jsonl.gz. `expected` maps each page path to (title, lead and paragraphs joined by newlines) as
-put into the page: the ground truth for extraction F1. `province_paths` are the pages that mention Hải Dương;
-no other page names the province or its districts. nginx serves the files when installed, else a Python server.
+as one JSON line, checks that a feed and a page answer 200, and exits. This module holds the farm, the page
+layouts, the feeds and the servers; the articles come from bench.vntc_text, which reads <data>/vntc/test.jsonl.gz
+in place. `expected` maps each page path to (title, lead and paragraphs joined by newlines) as put into the page:
+the ground truth for extraction F1. `province_paths` are the pages that mention Hải Dương; no other page names
+the province or its districts. nginx serves the files when installed, else a Python server.
 """
 
 from __future__ import annotations
 
 import argparse
-import gzip
 import html
 import json
 import os
@@ -24,7 +24,6 @@ import subprocess
 import tempfile
 import threading
 import time
-import unicodedata
 import urllib.request
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -33,15 +32,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-PROVINCE = "Hải Dương"
-VNTC_TEST_LINES = 50373
-_PROVINCE_UTF8 = PROVINCE.encode()
+from bench.vntc_text import DEFAULT_DATA, PROVINCE, fold, read_articles, slugify, split_article
+
 ICT = timezone(timedelta(hours=7))
-_REGION = re.compile(r"\b(?:hai duong|haiduong|xu dong|chi linh|kinh mon|nam sach|kim thanh|thanh ha|tu ky|ninh giang"
-                     r"|gia loc|binh giang|thanh mien|cam giang|sao do|pha lai|con son|kiep bac|chu dau)\b")
-_MARK = re.compile(r"(?<=\s)\([A-ZĐ]{2,6}\)\s?[-–]")
-_SENTENCE = re.compile(r"(?<=[.!?…])\s+(?=[^\W\d_])")
 _SECTIONS = {"Chinh tri Xa hoi": ("thoi-su", "Thời sự"), "Doi song": ("doi-song", "Đời sống"),
              "Khoa hoc": ("khoa-hoc", "Khoa học"), "Kinh doanh": ("kinh-doanh", "Kinh doanh"),
              "Phap luat": ("phap-luat", "Pháp luật"), "Suc khoe": ("suc-khoe", "Sức khỏe"),
@@ -115,62 +108,6 @@ class _Page:
     feed: int = 0
 
 
-def _fold(text: str) -> str:
-    """Lower-cased text without Vietnamese diacritics, whitespace collapsed."""
-    text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    return " ".join(text.encode("ascii", "ignore").decode().lower().split())
-
-
-def _slug(text: str) -> str:
-    """URL slug of a Vietnamese title: ASCII, hyphenated, at most about 80 characters."""
-    slug = re.sub(r"[^a-z0-9]+", "-", _fold(text)).strip("-")
-    return slug[:80].rsplit("-", 1)[0] if len(slug) > 80 else slug
-
-
-def _split(text: str) -> tuple[str, str, list[str]]:
-    """(title, lead, paragraphs) of a VNTC text whose first line runs the headline into the lead."""
-    lines = [" ".join(line.split()) for line in text.split("\n") if line.strip()]
-    words = lines[0].split()
-    # The headline ends before an outlet mark "(NLĐ)-", or where a capitalised word that opens a sentence
-    # ("Ẩn mình ...") follows a lower-case one; else it is the first sentence, or the line's first words.
-    before = len(lines[0][:mark.start()].split()) if (mark := _MARK.search(lines[0])) else 0
-    cut = before if 3 <= before <= 25 else next(
-        (i for i in range(5, min(len(words) - 1, 20)) if words[i - 1][0].islower() and words[i - 1][-1].isalpha()
-         and words[i][0].isupper() and words[i + 1][0].islower()), 0)
-    first = _SENTENCE.split(lines[0], 1)[0].split()
-    cut = cut or (len(first) if len(first) <= 20 else 0)
-    title = " ".join(words[:cut or 14]).rstrip(" -–:,")
-    lead, paras = " ".join(words[cut:]), lines[1:]  # without a clear end of the headline the lead is the whole line
-    if not lead and paras:
-        lead, paras = paras[0], paras[1:]
-    if not paras:
-        sentences = _SENTENCE.split(lead)
-        lead, paras = sentences[0], sentences[1:]
-    return title, lead, paras
-
-
-def _read(data: Path, plain: int, province: bool, rng: random.Random) -> tuple[list[dict], list[dict]]:
-    """All distinct province articles (if wanted) and a seeded sample of at least `plain` clean other articles."""
-    # The file is ordered by topic: sample at a fixed rate over all of it, not its head; decode only what is kept.
-    rate, seen = min(1.0, (1.25 * plain + 40) / VNTC_TEST_LINES), set()
-    prov: list[dict] = []
-    other: list[dict] = []
-    with gzip.open(data / "vntc" / "test.jsonl.gz", "rb") as fh:
-        for line in fh:
-            is_prov = _PROVINCE_UTF8 in line
-            if (not province) if is_prov else rng.random() >= rate:
-                continue
-            rec = json.loads(line)
-            text = rec["text"]
-            if text not in seen and (is_prov or 500 <= len(text) <= 20000 and "\n" in text
-                                     and not _REGION.search(_fold(text))):
-                seen.add(text)
-                (prov if is_prov else other).append(rec)
-    if len(other) < plain:
-        raise ValueError(f"only {len(other)} usable articles for {plain} pages")
-    return prov, other
-
-
 def _when(rng: random.Random) -> datetime:
     """A publication time in 2026 (until the end of November), Vietnam time."""
     return datetime(2026, 1, 1, 7, tzinfo=ICT) + timedelta(days=rng.randrange(333), minutes=rng.randrange(15 * 60))
@@ -204,7 +141,7 @@ class VntcFarm:
             raise ValueError(f"server must be auto, nginx or python, not {server!r}")
         rng = random.Random(seed)
         n_prov = min(pages, max(1, round(pages * province_share))) if province_share > 0 else 0
-        prov_recs, plain_recs = _read(Path(data_dir), pages - n_prov, n_prov > 0, rng)
+        prov_recs, plain_recs = read_articles(Path(data_dir), pages - n_prov, n_prov > 0, rng)
         if n_prov and not prov_recs:
             raise ValueError(f"no article in {data_dir} mentions {PROVINCE}")
         rng.shuffle(plain_recs)
@@ -236,17 +173,17 @@ class VntcFarm:
         items: list[_Page] = []
         ids = rng.sample(range(100_000, 10_000_000), len(chosen))
         for (rec, cycle, province), pid in zip(chosen, ids, strict=True):
-            title, lead, paras = _split(rec["text"])
+            title, lead, paras = split_article(rec["text"])
             if cycle:  # a province article used again: another title and lead sentence
                 opener = _OPENERS[cycle % len(_OPENERS)].format(n=cycle + 1)
                 title, lead = f"{title} (kỳ {cycle + 1})", f"{opener} {lead}"
             stem, n = title, 1
-            while " ".join(re.findall(r"\w+", _fold(title))) in seen:
+            while " ".join(re.findall(r"\w+", fold(title))) in seen:
                 n += 1
                 title = f"{stem} (bài {n})"
-            seen.add(" ".join(re.findall(r"\w+", _fold(title))))
+            seen.add(" ".join(re.findall(r"\w+", fold(title))))
             section = _SECTIONS.get(rec["label"], ("thoi-su", "Thời sự"))
-            items.append(_Page(f"/{section[0]}/{_slug(title)}-{pid}.html", title, lead, paras, section, _when(rng),
+            items.append(_Page(f"/{section[0]}/{slugify(title)}-{pid}.html", title, lead, paras, section, _when(rng),
                                rng.choice(_AUTHORS), province, pid))
         self.expected = {pg.path: (pg.title, "\n".join([pg.lead, *pg.paras])) for pg in items}
         self.province_paths = {pg.path for pg in items if pg.province}
@@ -274,8 +211,8 @@ class VntcFarm:
         p, e, base, name = s["p"], html.escape, self.base, html.escape(s["outlet"])
         nav = [*_SECTIONS.values(), *_EXTRA_NAV][:s["nav"]]
         menu = "".join(f'<li class="{p}-menu__item"><a href="{base}/{slug}/" title="{e(title)}">{e(title)}</a>'
-                       f'<ul class="{p}-sub">' + "".join(f'<li><a href="{base}/{slug}/{_slug(sub)}/">{e(sub)}</a></li>'
-                                                for sub in _SUBS) + "</ul></li>\n" for slug, title in nav)
+                       f'<ul class="{p}-sub">' + "".join(f'<li><a href="{base}/{slug}/{slugify(sub)}/">{e(sub)}'
+                                                f'</a></li>' for sub in _SUBS) + "</ul></li>\n" for slug, title in nav)
         header = (f'<header class="{p}-header"><div class="{p}-header__inner"><a class="{p}-logo" href="{base}/" title='
                   f'"{name}"><img src="{base}/static/logo-{p}.svg" alt="{name}" width="180" height="40"></a><div class='
                   f'"{p}-header__tools"><a href="{base}/tim-kiem">Tìm kiếm</a><a href="{base}/dang-nhap">Đăng nhập</a>'
@@ -322,7 +259,7 @@ class VntcFarm:
         article = (f'<{art} class="{p}-article"><h1 class="{s["h1"]}">{title}</h1>\n{date}\n<{lead_tag} class='
                    f'"{s["lead"]}"><strong>{e(pg.lead)}</strong></{lead_tag}>\n<div class="banner" data-slot="inread">'
                    f'</div>\n<div class="{s["body"]}">\n{body}</div>\n<p class="{p}-author"><strong>{e(pg.author)}'
-                   f'</strong></p>\n<div class="{p}-tag">Từ khóa: <a href="{base}/chu-de/{_slug(pg.section[1])}">'
+                   f'</strong></p>\n<div class="{p}-tag">Từ khóa: <a href="{base}/chu-de/{slugify(pg.section[1])}">'
                    f'{e(pg.section[1])}</a></div></{art}>\n')
         rel = "".join(f'<li class="{p}-item"><a class="{p}-thumb" href="{base}{o.path}"><img data-src="{base}/img/'
                       f'{o.id}.jpg" alt="{e(o.title)}" width="180" height="108"></a><h3><a href="{base}{o.path}" '

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
@@ -27,6 +27,12 @@ class AnalyseReport:
     cases_opened: int = 0
     alerts: int = 0
     failed: int = 0
+    skipped: int = 0  # taken by another process between the read and the write
+
+    def add(self, other: AnalyseReport) -> None:
+        """Add another report's counts to this one."""
+        for name in ("analysed", "flagged", "cases_opened", "alerts", "failed", "skipped"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
 def document_of(article: Article) -> Document:
@@ -61,17 +67,7 @@ def analyse_documents(analyser: Analyser, documents: list[Document]) -> list[Ana
     return out
 
 
-class Counts(Protocol):
-    """Counters a batch adds to (AnalyseReport, or one unit of work's outcome)."""
-
-    analysed: int
-    flagged: int
-    cases_opened: int
-    alerts: int
-    failed: int
-
-
-def save_results(session: Session, pairs: list[tuple[Article, AnalysisResult | Exception]], report: Counts,
+def save_results(session: Session, pairs: list[tuple[Article, AnalysisResult | Exception]], report: AnalyseReport,
                  alert_threshold: float | None) -> None:
     """Store each article's analysis (or its failure) in the caller's transaction, counting as it goes."""
     for article, result in pairs:

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 
 from config.settings import Settings, load_settings
 from nlp.analyse import Analyser, Document
-from pipeline.analyse import analyse_documents, document_of, save_results
+from pipeline.analyse import AnalyseReport, analyse_documents, document_of, save_results
 from pipeline.ingest import IngestRefused, StoryIndex, article_values, fetched_page, store_article
 from store import repo
 from store.db import make_engine, session_scope
@@ -33,18 +33,6 @@ _analysers: dict[tuple[str, ...], Analyser] = {}
 
 
 @dataclass
-class AnalyseOutcome:
-    """What one analysis batch did."""
-
-    analysed: int = 0
-    flagged: int = 0
-    cases_opened: int = 0
-    alerts: int = 0
-    failed: int = 0
-    skipped: int = 0
-
-
-@dataclass
 class ExtractOutcome:
     """What one extraction batch did (and, when asked, the analysis of its new articles)."""
 
@@ -52,7 +40,7 @@ class ExtractOutcome:
     duplicates: int = 0
     errors: int = 0
     skipped: int = 0  # already taken off the queue by another worker
-    analysis: AnalyseOutcome | None = None
+    analysis: AnalyseReport | None = None
 
 
 def engine_for(database_url: str) -> Engine:
@@ -178,7 +166,7 @@ def give_up_page(database_url: str, page_id: int, reason: str) -> None:
         repo.count_crawl(session, row.run_id or "unknown", row.source_id, errors=1)
 
 
-def analyse_batch(database_url: str, article_ids: list[int], settings: Settings | None = None) -> AnalyseOutcome:
+def analyse_batch(database_url: str, article_ids: list[int], settings: Settings | None = None) -> AnalyseReport:
     """Analyse the articles among these ids still waiting; flagged ones open review cases."""
     settings = settings or load_settings(database_url=database_url)
     engine = engine_for(database_url)
@@ -188,10 +176,10 @@ def analyse_batch(database_url: str, article_ids: list[int], settings: Settings 
 
 
 def _analyse_and_save(engine: Engine, settings: Settings, documents: dict[int, Document], asked: int
-                      ) -> AnalyseOutcome:
+                      ) -> AnalyseReport:
     """Run the models outside any transaction, then store the results of the articles still waiting."""
     results = dict(zip(documents, analyse_documents(analyser_for(settings), list(documents.values())), strict=True))
-    outcome = AnalyseOutcome()
+    outcome = AnalyseReport()
     with session_scope(engine, write=True) as session:
         waiting = repo.articles_waiting(session, list(results), lock=True)
         outcome.skipped = asked - len(waiting)

@@ -18,8 +18,8 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from config.settings import Settings
+from pipeline.analyse import AnalyseReport
 from pipeline.units import (
-    AnalyseOutcome,
     ExtractOutcome,
     analyse_batch,
     analyser_for,
@@ -36,18 +36,13 @@ MAX_CRASHES_PER_PAGE = 2  # a page alone in a batch that kills its worker this o
 
 
 @dataclass
-class PoolReport:
-    """What the pool did in one run."""
+class PoolReport(AnalyseReport):
+    """What the pool did in one run: extraction, and the analysis counts it inherits."""
 
     extracted: int = 0
     new: int = 0
     duplicates: int = 0
     errors: int = 0
-    analysed: int = 0
-    flagged: int = 0
-    cases_opened: int = 0
-    alerts: int = 0
-    failed: int = 0
     worker_crashes: int = 0
     problems: list[str] = field(default_factory=list)
 
@@ -115,7 +110,7 @@ class WorkPool:
             return
         self.in_flight[future] = (kind, ids)
 
-    def _run_here(self, kind: str, ids: list[int]) -> ExtractOutcome | AnalyseOutcome:
+    def _run_here(self, kind: str, ids: list[int]) -> ExtractOutcome | AnalyseReport:
         if kind == "extract":
             return extract_batch(self.database_url, ids, self.settings, self.analyse)
         return analyse_batch(self.database_url, ids, self.settings)
@@ -132,8 +127,7 @@ class WorkPool:
             elif self.analyse and outcome.new_ids:  # the analysis in the batch failed: once more on its own
                 self._submit("analyse", outcome.new_ids)
             return
-        for name in ("analysed", "flagged", "cases_opened", "alerts", "failed"):
-            setattr(report, name, getattr(report, name) + getattr(outcome, name))
+        report.add(outcome)
 
     def _collect(self, block: bool) -> None:
         from concurrent.futures import FIRST_COMPLETED, wait

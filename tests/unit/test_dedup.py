@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nlp.normalise import fold
+from bench.dedup_speed import reference_simhash
 from pipeline import dedup
 from pipeline.dedup import STORY_MAX_DISTANCE, hamming, hamming_many, simhash, title_key
 
@@ -24,19 +24,6 @@ INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1
 NEW_SENTENCE = "Ủy ban nhân dân tỉnh Hải Dương vừa ban hành kế hoạch triển khai dự án cải tạo đường tỉnh trong năm nay."
 # One changed sentence moves a 1,500-word article by at most 6 bits; at 400-1,200 words it is often 7-12.
 LONG_ARTICLE_WORDS = 1500
-
-
-def _reference_simhash(text: str, shingle: int = 3) -> int:
-    """The original pure-Python SimHash, whose values are stored in the database."""
-    words = _WORD.findall(fold(text))
-    grams = [" ".join(words[i:i + shingle]) for i in range(max(1, len(words) - shingle + 1))]
-    weights = [0] * 64
-    for gram in grams:
-        value = int.from_bytes(hashlib.blake2b(gram.encode("utf-8"), digest_size=8).digest(), "big")
-        for bit in range(64):
-            weights[bit] += 1 if value >> bit & 1 else -1
-    unsigned = sum(1 << bit for bit in range(64) if weights[bit] > 0)
-    return unsigned - (1 << 64) if unsigned >= 1 << 63 else unsigned
 
 
 @pytest.fixture(scope="module")
@@ -86,13 +73,13 @@ EDGE_CASES = {
 
 @pytest.mark.parametrize("text", EDGE_CASES.values(), ids=EDGE_CASES.keys())
 def test_simhash_equals_reference_on_edge_cases(text: str) -> None:
-    assert simhash(text) == _reference_simhash(text)
+    assert simhash(text) == reference_simhash(text)
 
 
 @pytest.mark.parametrize("shingle", [1, 2, 4, 5])
 def test_simhash_equals_reference_for_other_shingle_sizes(shingle: int) -> None:
     for text in ["", "Hải", "Hải Dương", "tỉnh Hải Dương", "Ủy ban nhân dân tỉnh Hải Dương hòa giải khỏe mạnh"]:
-        assert simhash(text, shingle) == _reference_simhash(text, shingle)
+        assert simhash(text, shingle) == reference_simhash(text, shingle)
 
 
 def test_simhash_rejects_shingle_below_one() -> None:
@@ -111,7 +98,7 @@ def test_simhash_fits_bigint() -> None:
 
 
 def test_simhash_equals_reference_on_vntc_articles(articles: list[str]) -> None:
-    mismatches = [i for i, text in enumerate(articles) if simhash(text) != _reference_simhash(text)]
+    mismatches = [i for i, text in enumerate(articles) if simhash(text) != reference_simhash(text)]
     assert not mismatches
     assert any(simhash(text) < 0 for text in articles)  # the sign conversion is exercised
 
