@@ -91,7 +91,7 @@ def prepare_job(settings: Settings, engine: Engine, sources: list[dict[str, Any]
     if not sources:
         raise CollectError("không có nguồn nào được bật / no enabled source to crawl")
     run_id = run_id or str(uuid.uuid4())
-    with session_scope(engine) as session:
+    with session_scope(engine, write=True) as session:
         repo.upsert_sources(session, sources)
         for source in sources:
             repo.start_crawl_run(session, run_id, source["id"])
@@ -142,7 +142,7 @@ def crawl(settings: Settings, engine: Engine, sources: list[dict[str, Any]],
     message = None if status == "ok" else f"crawl {status}{cause} (exit {exit_code}); log: {log_path}"
     if pool.report.problems:
         logger.error("extraction problems: %s", "; ".join(pool.report.problems[:5]))
-    with session_scope(engine) as session:
+    with session_scope(engine, write=True) as session:
         repo.finish_crawl_run(session, run_id, status, message)
         update_health(session, run_id, sources, status)
         rows = repo.source_summary(session, run_id)

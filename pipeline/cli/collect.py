@@ -29,7 +29,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     settings = settings_of(args)
     sources = sources_of(settings, None)
     engine = engine_of(settings)
-    with session_scope(engine) as session:
+    with session_scope(engine, write=True) as session:
         repo.upsert_sources(session, [s.model_dump(mode="json") for s in sources])
     console.print(f"CSDL sẵn sàng / database ready: {settings.database_url} "
                   f"(revision {current_revision(engine)}); {len(sources)} nguồn / sources "

@@ -1,0 +1,106 @@
+"""`hdmonitor run`: every due job once, one daemon per database, a clean stop on SIGTERM."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+from sqlalchemy import func, inspect, select, text
+from sqlalchemy.exc import OperationalError
+
+from pipeline.collect import subprocess_env
+from pipeline.daemon.lock import DaemonLock
+from store.db import make_engine, session_scope
+from store.migrate import upgrade
+from store.models import Analysis, Article, Source
+
+
+def _sources_file(demo_web, tmp_path: Path) -> Path:
+    sources = [{**site.source_config(demo_web.base_url), "enabled": True} for site in demo_web.sites.values()]
+    path = tmp_path / "sources.yaml"
+    path.write_text(yaml.safe_dump({"sources": sources}, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def _env(url: str) -> dict[str, str]:
+    return dict(subprocess_env(), HDM_DATABASE_URL=url, HDM_ALLOW_PRIVATE_HOSTS="true",
+                HDM_SCRAPY__DOWNLOAD_DELAY="0", HDM_SCRAPY__AUTOTHROTTLE_ENABLED="false")
+
+
+def _run(url: str, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "pipeline.cli", "run", *args], env=_env(url),
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def _counts(url: str) -> tuple[int, int]:
+    engine = make_engine(url)
+    try:
+        with session_scope(engine) as s:
+            return (int(s.scalar(select(func.count(Article.id))) or 0),
+                    int(s.scalar(select(func.count(Analysis.id))) or 0))
+    except OperationalError:  # the daemon has not created the tables yet
+        return 0, 0
+    finally:
+        engine.dispose()
+
+
+def test_run_once_collects_and_analyses_every_due_source_then_nothing_is_due(db_url, demo_web, tmp_path):
+    expected = sum(len(s.articles) for s in demo_web.sites.values())
+    sources = _sources_file(demo_web, tmp_path)
+    first = _run(db_url, "--once", "--sources", str(sources))
+    assert first.returncode == 0, first.stderr
+    assert _counts(db_url) == (expected, expected)
+    assert first.stdout.count("job=collect:") == len(demo_web.sites)
+    engine = make_engine(db_url)
+    with session_scope(engine) as s:
+        assert all(src.next_due_at is not None for src in s.scalars(select(Source).where(Source.enabled)))
+    second = _run(db_url, "--once", "--sources", str(sources))  # nothing is due yet: nothing is collected
+    assert second.returncode == 0, second.stderr
+    assert "job=collect:" not in second.stdout and "job=analyse" in second.stdout
+    assert _counts(db_url) == (expected, expected)
+
+
+def test_a_second_daemon_on_the_same_database_refuses_to_start(db_url, tmp_path):
+    engine = make_engine(db_url)
+    upgrade(engine)
+    sqlite_path = Path(db_url.split("///", 1)[1]) if db_url.startswith("sqlite") else None
+    with DaemonLock(engine, sqlite_path):
+        second = _run(db_url, "--once", timeout=120)
+    assert second.returncode == 3
+    assert "another 'hdmonitor run' is already running on this database" in second.stderr
+    assert "Traceback" not in second.stderr
+    again = _run(db_url, "--once", timeout=300)  # the lock is released with its holder
+    assert again.returncode == 0, again.stderr
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
+def test_the_daemon_collects_on_start_and_stops_cleanly(sqlite_url, demo_web, tmp_path, stop):
+    expected = sum(len(s.articles) for s in demo_web.sites.values())
+    sources = _sources_file(demo_web, tmp_path)
+    log = tmp_path / "daemon.log"
+    with log.open("w") as out:
+        daemon = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "run", "--sources", str(sources)],
+                                  env=_env(sqlite_url), stdout=out, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline and daemon.poll() is None:
+            if os.path.exists(sqlite_url.split("///", 1)[1]) and _counts(sqlite_url) == (expected, expected):
+                break
+            time.sleep(0.5)
+        assert daemon.poll() is None, log.read_text()
+        assert _counts(sqlite_url) == (expected, expected), log.read_text()
+        daemon.send_signal(stop)
+        daemon.wait(timeout=120)
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+    assert daemon.returncode == 0, log.read_text()
+    engine = make_engine(sqlite_url)
+    assert inspect(engine).has_table("scheduler_jobs")
+    with engine.connect() as conn:
+        jobs = set(conn.execute(text("SELECT id FROM scheduler_jobs")).scalars())
+    assert jobs == {"analyse"} | {f"collect:{s['id']}" for s in yaml.safe_load(sources.read_text())["sources"]}
