@@ -25,7 +25,7 @@ from sqlalchemy.engine import Engine
 from config.settings import Settings
 from pipeline.collect import crawl
 from pipeline.workers import WorkPool
-from store.db import session_scope
+from store.db import make_engine, session_scope
 from store.models import Source
 
 logger = logging.getLogger(__name__)
@@ -129,8 +129,10 @@ def _forget_stale_jobs(engine: Engine, wanted: set[str]) -> None:
 def run_forever(settings: Settings, engine: Engine, source_ids: list[str]) -> None:
     """The daemon: every due job at once, then each on its own interval, until SIGTERM or SIGINT."""
     global _context
+    # the job store gets an engine (and connection pool) of its own: the jobs fork worker processes,
+    # and no lock of the pools they inherit should be held by the scheduler's thread at that moment
     scheduler = BlockingScheduler(
-        jobstores={"default": SQLAlchemyJobStore(engine=engine, tablename=JOBS_TABLE)},
+        jobstores={"default": SQLAlchemyJobStore(engine=make_engine(settings.database_url), tablename=JOBS_TABLE)},
         executors={"default": ThreadPoolExecutor(1)},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE_SECONDS},
         timezone=UTC,
