@@ -1,31 +1,81 @@
-"""Status: database revision, article and case counts, last crawl."""
+"""Status: database, queues, the daemon's jobs, sources that need a person, model version."""
 
 from __future__ import annotations
 
 import argparse
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pipeline.cli.common import add_command, console, engine_of, local_time, settings_of
+
+QUEUE_WARN_AGE = timedelta(hours=1)  # a page or an article waiting longer than this is worth a look
+
+
+def _jobs(engine: Any) -> list[tuple[str, datetime | None]]:
+    """The daemon's stored jobs and their next run (empty before the first `run`)."""
+    from sqlalchemy import inspect, text
+
+    from pipeline.daemon.scheduler import JOBS_TABLE
+
+    if not inspect(engine).has_table(JOBS_TABLE):
+        return []
+    with engine.connect() as conn:
+        rows = conn.execute(text(f"SELECT id, next_run_time FROM {JOBS_TABLE} ORDER BY id")).all()
+    return [(str(i), datetime.fromtimestamp(t, UTC) if t is not None else None) for i, t in rows]
 
 
 def cmd_status(args: argparse.Namespace) -> int:
     from sqlalchemy import func, select
 
+    from pipeline.health import assess_health
     from store.db import session_scope
     from store.migrate import current_revision
-    from store.models import Article, CrawlRun, ReviewCase
+    from store.models import Analysis, Article, CrawlRun, Page, ReviewCase, Source, utcnow
 
     settings = settings_of(args)
     engine = engine_of(settings, migrate=False)
+    tz = settings.timezone
+    now = utcnow()
+    warnings: list[str] = []
     with session_scope(engine) as session:
         by_status = dict(session.execute(select(Article.status, func.count()).group_by(Article.status)).all())
         cases = dict(session.execute(select(ReviewCase.status, func.count()).group_by(ReviewCase.status)).all())
         last = session.scalar(select(func.max(CrawlRun.finished_at)))
+        queued, oldest_page = session.execute(select(func.count(Page.id), func.min(Page.fetched_at))).one()
+        oldest_new = session.scalar(select(func.min(Article.fetched_at)).where(Article.status == "new"))
+        model = session.scalar(select(Analysis.model_version).order_by(Analysis.id.desc()).limit(1))
+        week = dict(session.execute(select(Article.source_id, func.count(Article.id))
+                                    .where(Article.fetched_at >= now - timedelta(days=7))
+                                    .group_by(Article.source_id)).all())
+        for source in session.scalars(select(Source).where(Source.enabled).order_by(Source.id)):
+            health = assess_health(source.enabled, source.last_success_at, source.last_new_at,
+                                   source.consecutive_failures, week.get(source.id, 0) / 7.0, source.created_at, now)
+            if health.state in ("failing", "stale"):
+                warnings.append(f"nguồn / source {source.id}: {health.state} — {health.reason}")
+    if queued and oldest_page and now - oldest_page > QUEUE_WARN_AGE:
+        warnings.append(f"{queued} trang chờ trích xuất từ / pages waiting for extraction since "
+                        f"{local_time(oldest_page, tz)}: chạy / run 'hdmonitor crawl' hoặc / or 'run'")
+    if oldest_new and now - oldest_new > QUEUE_WARN_AGE:
+        warnings.append(f"{by_status.get('new', 0)} bài chờ phân tích từ / articles waiting for analysis since "
+                        f"{local_time(oldest_new, tz)}: chạy / run 'hdmonitor analyse'")
     console.print(f"CSDL / database: {settings.database_url} (revision {current_revision(engine)})")
     console.print(f"Bài / articles: {sum(by_status.values())} " + json.dumps(by_status))
     console.print(f"Hồ sơ / review cases: {json.dumps(cases)}")
-    console.print(f"Lần thu thập cuối / last crawl: {local_time(last, settings.timezone)} ({settings.timezone})")
+    console.print(f"Hàng đợi / queues: {queued} trang chờ trích xuất / pages to extract, "
+                  f"{by_status.get('new', 0)} bài chờ phân tích / articles to analyse, "
+                  f"{cases.get('open', 0)} hồ sơ mở / open cases")
+    console.print(f"Lần thu thập cuối / last crawl: {local_time(last, tz)} ({tz})")
+    console.print(f"Mô hình / model: {model or '—'}")
+    jobs = _jobs(engine)
+    if jobs:
+        console.print("Việc theo lịch / scheduled jobs (lần tới / next run):")
+        for job_id, next_run in jobs:
+            console.print(f"  {job_id}: {local_time(next_run, tz)}", markup=False)
+    else:
+        console.print("Việc theo lịch / scheduled jobs: chưa có, chạy / none yet, run 'hdmonitor run'")
+    for warning in warnings:
+        console.print(f"  ! {warning}", markup=False)
     return 0
 
 

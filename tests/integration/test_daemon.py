@@ -104,3 +104,9 @@ def test_the_daemon_collects_on_start_and_stops_cleanly(sqlite_url, demo_web, tm
     with engine.connect() as conn:
         jobs = set(conn.execute(text("SELECT id FROM scheduler_jobs")).scalars())
     assert jobs == {"analyse"} | {f"collect:{s['id']}" for s in yaml.safe_load(sources.read_text())["sources"]}
+    status = subprocess.run([sys.executable, "-m", "pipeline.cli", "status"], env=_env(sqlite_url),
+                            capture_output=True, text=True, timeout=120)
+    assert status.returncode == 0, status.stderr
+    assert all(f"  {job}: " in status.stdout for job in jobs), status.stdout
+    assert "0 trang chờ trích xuất / pages to extract, 0 bài chờ phân tích / articles to analyse" in status.stdout
+    assert "Mô hình / model: —" not in status.stdout and " ! " not in status.stdout
