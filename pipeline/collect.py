@@ -32,7 +32,8 @@ STORE_PIPELINE = "pipeline.crawl_store.StoreItems"
 PREVIEW_PIPELINE = "pipeline.crawl_store.PreviewItems"
 KNOWN_URLS = "pipeline.crawl_store.KnownUrls"
 Progress = Callable[[list[dict[str, Any]]], None]
-TICK_SECONDS = 0.1
+TICK_SECONDS = 0.1  # how often the queue is looked at while the crawl runs
+PROGRESS_SECONDS = 0.5
 
 
 class CollectError(RuntimeError):
@@ -41,7 +42,8 @@ class CollectError(RuntimeError):
 
 @dataclass
 class CrawlUsage:
-    """What the crawl process itself cost (measured by the kernel when it ended)."""
+    """What the crawl process itself cost: wall and CPU time from the kernel when it ended, peak memory read
+    while it ran."""
 
     wall_s: float = 0.0
     cpu_s: float = 0.0
@@ -128,11 +130,12 @@ def crawl(settings: Settings, engine: Engine, sources: list[dict[str, Any]],
     with tempfile.TemporaryDirectory(prefix="hdm-crawl-") as tmp, WorkPool(settings, analyse) as pool:
         run_id, job_file, log_path = prepare_job(settings, engine, sources, Path(tmp))
 
-        ticks = iter(range(1 << 62))
+        shown = [0.0]  # when progress was last shown
 
         def tick() -> None:
             pool.poll(engine)
-            if progress is not None and next(ticks) % 5 == 0:
+            if progress is not None and time.monotonic() - shown[0] >= PROGRESS_SECONDS:
+                shown[0] = time.monotonic()
                 with session_scope(engine) as session:
                     progress(repo.source_summary(session, run_id))
 

@@ -1,8 +1,8 @@
 """What the crawl process loads by dotted path: the item pipelines and the known-URL lookup.
 
-The reactor only downloads and stores: StoreItems puts each fetched page on the page queue (one
-short transaction per record) and extraction workers take it from there. PreviewItems extracts
-inline for `sources check` and stores nothing.
+The reactor only downloads: StoreItems hands each record to a writer thread that puts fetched pages
+on the page queue (many records per transaction), and extraction workers take them from there.
+PreviewItems extracts inline for `sources check` and stores nothing.
 """
 
 from __future__ import annotations

@@ -65,6 +65,7 @@ class WorkPool:
         self.analyse = analyse
         self.workers = worker_count(settings)
         self.batch_size = settings.extract_batch_size
+        self.limit = max(2, 2 * self.workers)  # batches in flight at once
         self.executor: ProcessPoolExecutor | None = None
         self.in_flight: dict[Future[Any], tuple[str, list[int]]] = {}
         self.dispatched: set[int] = set()
@@ -182,19 +183,21 @@ class WorkPool:
         for kind, ids in again:
             self._submit(kind, ids)
 
+    def _undispatched(self, engine: Engine) -> list[int]:
+        with session_scope(engine) as session:
+            return [i for i in repo.pending_page_ids(session) if i not in self.dispatched]
+
     def poll(self, engine: Engine, final: bool = False) -> None:
         """Take finished batches in, and hand queued pages not yet given out to the workers."""
         self._collect(block=False)
-        limit = max(2, 2 * self.workers)
-        if len(self.in_flight) >= limit:
+        if len(self.in_flight) >= self.limit:
             return
-        with session_scope(engine) as session:
-            pending = [i for i in repo.pending_page_ids(session) if i not in self.dispatched]
-        # during the crawl wait for a full batch unless the queue is short; at the end take what is left
-        # at the end, smaller batches so that the workers finish together
-        size = self.batch_size if not final else max(4, min(self.batch_size, -(-len(pending) // limit)))
-        while pending and len(self.in_flight) < limit and (final or len(pending) >= self.batch_size
-                                                           or not self.in_flight):
+        pending = self._undispatched(engine)
+        # during the crawl, full batches unless the queue is short; at the end, what is left in
+        # smaller batches so that the workers finish together
+        size = self.batch_size if not final else max(4, min(self.batch_size, -(-len(pending) // self.limit)))
+        while pending and len(self.in_flight) < self.limit and (final or len(pending) >= self.batch_size
+                                                                or not self.in_flight):
             batch, pending = pending[:size], pending[size:]
             self.dispatched.update(batch)
             self._submit("extract", batch)
@@ -203,22 +206,18 @@ class WorkPool:
         """Work until nothing queued is left to give out and every batch has come back."""
         while True:
             self.poll(engine, final=True)
-            if not self.in_flight:
-                with session_scope(engine) as session:
-                    left = [i for i in repo.pending_page_ids(session) if i not in self.dispatched]
-                if not left:
-                    return self.report
-                continue
-            self._collect(block=True)
+            if self.in_flight:
+                self._collect(block=True)
+            elif not self._undispatched(engine):
+                return self.report
 
     def analyse_waiting(self, engine: Engine, batch_size: int) -> PoolReport:
         """Analyse every article still waiting, in batches spread over the workers."""
         given: set[int] = set()
-        limit = max(2, 2 * self.workers)
         while True:
-            if len(self.in_flight) < limit:
+            if len(self.in_flight) < self.limit:
                 with session_scope(engine) as session:
-                    ids = [i for i in repo.waiting_article_ids(session, batch_size * limit) if i not in given]
+                    ids = [i for i in repo.waiting_article_ids(session, batch_size * self.limit) if i not in given]
                 for start in range(0, len(ids), batch_size):
                     batch = ids[start:start + batch_size]
                     given.update(batch)

@@ -80,11 +80,6 @@ def pending_page_ids(session: Session, limit: int = 5000) -> list[int]:
     return list(session.scalars(select(Page.id).order_by(Page.id).limit(limit)))
 
 
-def count_pages(session: Session) -> int:
-    """How many fetched pages wait for extraction."""
-    return int(session.scalar(select(func.count(Page.id))) or 0)
-
-
 def start_crawl_run(session: Session, run_id: str, source_id: str) -> None:
     """Open the counters of one source for one run (idempotent)."""
     exists = session.scalar(

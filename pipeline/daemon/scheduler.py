@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import random
 import signal
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -43,7 +43,12 @@ class RunContext:
     settings: Settings
     engine: Engine
     scheduler: BlockingScheduler | None = None
-    results: list[dict[str, Any]] = field(default_factory=list)
+    results: list[dict[str, Any]] | None = None  # kept by `run --once` only: a daemon runs for months
+
+    def record(self, **result: Any) -> None:
+        """Keep one job's result (only for `run --once`)."""
+        if self.results is not None:
+            self.results.append(result)
 
 
 _context: RunContext | None = None
@@ -65,7 +70,7 @@ def collect_job(source_id: str) -> None:
         logger.warning("source %s is gone or disabled: not collected", source_id)
         return
     report = crawl(ctx.settings, ctx.engine, [config])
-    ctx.results.append({"job": f"collect:{source_id}", "status": report.status, "new": report.work.new})
+    ctx.record(job=f"collect:{source_id}", status=report.status, new=report.work.new)
     logger.info("collected %s: %s, %d new", source_id, report.status, report.work.new)
     if ctx.scheduler is not None:
         with session_scope(ctx.engine) as session:
@@ -79,7 +84,7 @@ def analyse_job() -> None:
     ctx = _ctx()
     with WorkPool(ctx.settings, analyse=True) as pool:
         done = pool.analyse_waiting(ctx.engine, ctx.settings.analyse_batch_size)
-    ctx.results.append({"job": "analyse", "analysed": done.analysed, "flagged": done.flagged})
+    ctx.record(job="analyse", analysed=done.analysed, flagged=done.flagged)
     if done.analysed:
         logger.info("analysed %d, flagged %d", done.analysed, done.flagged)
 
@@ -101,11 +106,11 @@ def due_sources(engine: Engine, now: datetime | None = None) -> list[str]:
 def run_once(settings: Settings, engine: Engine) -> list[dict[str, Any]]:
     """Every due job one time: collect each due source, then analyse what waits."""
     global _context
-    _context = RunContext(settings, engine)
+    _context = RunContext(settings, engine, results=[])
     for source_id in due_sources(engine):
         collect_job(source_id)
     analyse_job()
-    return _context.results
+    return _context.results or []
 
 
 def _log_problem(event: JobExecutionEvent) -> None:
