@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 import threading
 from collections import Counter
 from collections.abc import Iterable
@@ -34,6 +35,7 @@ logger = logging.getLogger(__name__)
 LOOKUP_CHUNK = 500
 WRITE_BATCH = 200  # records per transaction at most
 MAX_WAITING = 1000  # records handed to the writer and not written yet before Scrapy is made to wait
+SWITCH_INTERVAL_S = 0.0005  # how long the reactor may keep the GIL from the writer thread
 
 
 class KnownUrls:
@@ -113,6 +115,10 @@ class StoreItems:
         with session_scope(self.engine, write=True) as session:
             for source in sources:
                 repo.start_crawl_run(session, self.run_id, source["id"])
+        # The writer thread holds the database's write lock while it writes, and every step of SQLite
+        # gives the GIL away: with the default 5 ms switch interval, getting it back from the busy
+        # reactor stretched each write transaction (and the extraction workers waiting on it) many times.
+        sys.setswitchinterval(SWITCH_INTERVAL_S)
         self.writer = threading.Thread(target=self._write_loop, name="hdm-store", daemon=True)
         self.writer.start()
 
