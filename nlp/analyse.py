@@ -30,6 +30,7 @@ class Document:
     source: str | None = None
     source_kind: str | None = None
     source_prior: float = 0.0
+    clean: bool = False  # title and text are clean_text's output already (stored articles are)
 
 
 @dataclass
@@ -79,8 +80,8 @@ class Analyser:
         if not docs:
             return []
         clock = time.perf_counter()
-        titles = [clean_text(d.title) for d in docs]
-        texts = [clean_text(d.text) for d in docs]
+        titles = [d.title if d.clean else clean_text(d.title) for d in docs]
+        texts = [d.text if d.clean else clean_text(d.text) for d in docs]
         self._tick("normalise", clock)
         clock = time.perf_counter()
         relevance = [assess(t, x, self.gazetteer) for t, x in zip(titles, texts, strict=True)]

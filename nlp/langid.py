@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from functools import cache
 
 _WORD = re.compile(r"[^\W\d_]+")
@@ -60,11 +61,11 @@ def detect_language(text: str) -> str:
         hits = sum(1 for name in names if marker in name)
         if hits > len(letters) / 3:
             return code
-    lower = [w.lower() for w in words]
-    marked = sum(1 for w in lower if _has_vi_mark(w))
-    vi_plain = sum(1 for w in lower if w in _VI_UNACCENTED)
-    en = sum(1 for w in lower if w in _EN)
-    n = len(lower)
+    counts = Counter(w.lower() for w in words)  # news repeats its words: each distinct one is judged once
+    marked = sum(n for w, n in counts.items() if _has_vi_mark(w))
+    vi_plain = sum(n for w, n in counts.items() if w in _VI_UNACCENTED)
+    en = sum(n for w, n in counts.items() if w in _EN)
+    n = len(words)
     if marked / n > 0.15:
         return "vi"
     if en / n > 0.08 and en >= vi_plain:

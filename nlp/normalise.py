@@ -48,8 +48,9 @@ def normalise_tone_marks(text: str) -> str:
 def clean_text(text: str) -> str:
     """NFC, one tone convention, no control characters, single spaces, at most one blank line."""
     text = normalise_tone_marks(text.replace("\r\n", "\n").replace("\r", "\n"))
-    text = _CONTROL.sub("", text)
-    lines = [_SPACE.sub(" ", line).strip() for line in text.split("\n")]
+    # _SPACE never matches a line break: one pass over the whole text is the same as one per line
+    text = _SPACE.sub(" ", _CONTROL.sub("", text))
+    lines = [line.strip() for line in text.split("\n")]
     out: list[str] = []
     for line in lines:
         if line or (out and out[-1]):

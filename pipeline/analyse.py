@@ -41,7 +41,7 @@ def document_of(article: Article) -> Document:
     return Document(id=str(article.id), title=article.title, text=article.text, lang=article.lang,
                     url=article.canonical_url, source=article.source_id,
                     source_kind=source.kind if source else None,
-                    source_prior=float(source.prior) if source else 0.0)
+                    source_prior=float(source.prior) if source else 0.0, clean=True)
 
 
 def analysis_values(result: AnalysisResult) -> dict[str, Any]:

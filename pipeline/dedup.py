@@ -24,9 +24,9 @@ def title_key(title: str) -> str:
     return hashlib.sha256(" ".join(words).encode("utf-8")).hexdigest()
 
 
-def _shingle_digests(text: str, shingle: int) -> tuple[bytes, int]:
+def _shingle_digests(folded: str, shingle: int) -> tuple[bytes, int]:
     """Concatenated 8-byte blake2b digests of the word shingles of the folded text, and their count."""
-    words = _WORD.findall(fold(text))
+    words = _WORD.findall(folded)
     joined = " ".join(words)
     data = joined.encode("utf-8")
     blake2b = hashlib.blake2b
@@ -43,11 +43,14 @@ def _shingle_digests(text: str, shingle: int) -> tuple[bytes, int]:
     return b"".join(digests), len(digests)
 
 
-def simhash(text: str, shingle: int = 3) -> int:
-    """64-bit SimHash over word 3-shingles of the folded text, as a signed integer (fits BIGINT)."""
+def simhash(text: str, shingle: int = 3, folded: str | None = None) -> int:
+    """64-bit SimHash over word 3-shingles of the folded text, as a signed integer (fits BIGINT).
+
+    `folded` is fold(text) when the caller has it already.
+    """
     if shingle < 1:
         raise ValueError(f"shingle must be at least 1, not {shingle}")
-    data, count = _shingle_digests(text, shingle)
+    data, count = _shingle_digests(fold(text) if folded is None else folded, shingle)
     # Each digest is a big-endian 64-bit value: unpacking its bytes MSB first puts bit 63 in column 0.
     bits = np.unpackbits(np.frombuffer(data, dtype=np.uint8).reshape(count, 8), axis=1)
     ones = bits.sum(axis=0, dtype=np.int64)

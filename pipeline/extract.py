@@ -159,7 +159,10 @@ def extract(html: str, url: str, overrides: dict[str, str] | None = None, fast: 
     )
 
 
-def content_hash(title: str, text: str) -> str:
-    """Hash of the folded text, equal for the same article however it was accented or spaced."""
-    key = " ".join(fold(f"{title} {text}").split())
+def content_hash(title: str, text: str, folded: str | None = None) -> str:
+    """Hash of the folded text, equal for the same article however it was accented or spaced.
+
+    `folded` is fold(f"{title} {text}") when the caller has it already.
+    """
+    key = " ".join((fold(f"{title} {text}") if folded is None else folded).split())
     return hashlib.sha256(key.encode("utf-8")).hexdigest()

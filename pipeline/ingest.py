@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from crawlers.canonical import canonical_url, url_hash
 from crawlers.records import FeedEntry, FetchedPage
-from nlp.normalise import clean_text
+from nlp.normalise import clean_text, fold
 from pipeline.dates import plausible
 from pipeline.dedup import STORY_MAX_DISTANCE, STORY_WINDOW_DAYS, TITLE_WINDOW_DAYS, hamming_many, simhash, title_key
 from pipeline.extract import content_hash, decode_html, extract
@@ -34,7 +34,10 @@ class IngestRefused(ValueError):
 
 def article_values(page: FetchedPage, run_id: str | None,
                    overrides: dict[str, str] | None = None) -> dict[str, Any]:
-    """The Article columns for a fetched page (all but the raw page); raises IngestRefused with a reason."""
+    """The Article columns for a fetched page, the raw page compressed; raises IngestRefused with a reason.
+
+    Everything costly happens here, before the writing transaction (the compression included).
+    """
     if page.status != 200:
         raise IngestRefused(f"HTTP {page.status}")
     html = decode_html(page.body, page.encoding)
@@ -51,6 +54,7 @@ def article_values(page: FetchedPage, run_id: str | None,
         canonical = canonical_url(page.final_url)
     published = found.published_at or plausible(entry.published if entry else None)
     author = found.author or (entry.author if entry else None)
+    folded = fold(f"{title} {found.text}")  # fold keeps every character's place: the text's part is its fold
     return {
         "source_id": page.source_id,
         "url": page.url,
@@ -64,12 +68,14 @@ def article_values(page: FetchedPage, run_id: str | None,
         "author": clean_text(author)[:300] if author else None,
         "published_at": published,
         "fetched_at": page.fetched_at,
-        "content_hash": content_hash(title, found.text),
+        "content_hash": content_hash(title, found.text, folded),
         "title_hash": title_key(title),
-        "simhash": simhash(found.text),
+        "simhash": simhash(found.text, folded=folded[len(title) + 1:]),
         "http_status": page.status,
         "status": "new",
         "run_id": run_id,
+        "raw_html": zlib.compress(page.body, EVIDENCE_COMPRESS_LEVEL),
+        "raw_encoding": "zlib",
     }
 
 
@@ -184,7 +190,6 @@ def store_article(session: Session, page: Page, values: dict[str, Any] | None, r
     if any(abs(other - when) <= timedelta(days=TITLE_WINDOW_DAYS) for other in same_title):
         counts[(*key, "duplicates")] += 1
         return "duplicate", None
-    values = {**values, "raw_html": zlib.compress(page.body, EVIDENCE_COMPRESS_LEVEL), "raw_encoding": "zlib"}
     values["story_id"] = stories.story_for(values["simhash"], values["content_hash"][:32], values["fetched_at"])
     new_id = repo.insert_article(session, values)
     if new_id is not None:

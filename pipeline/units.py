@@ -146,7 +146,7 @@ def extract_batch(database_url: str, page_ids: list[int], settings: Settings | N
             documents[article_id] = Document(
                 id=str(article_id), title=values["title"], text=values["text"], lang=values["lang"],
                 url=values["canonical_url"], source=values["source_id"], source_kind=source.kind if source else None,
-                source_prior=float(source.prior) if source else 0.0)
+                source_prior=float(source.prior) if source else 0.0, clean=True)
         try:
             outcome.analysis = _analyse_and_save(engine, settings, documents, len(documents))
         except Exception:  # noqa: BLE001 - the articles are stored and wait for an analysis batch

@@ -57,3 +57,16 @@ def test_unaccented_vietnamese_is_told_apart():
 
     assert has_diacritics("Người dân tỉnh Hải Dương phấn khởi đón mùa vải")
     assert not has_diacritics("Nguoi dan tinh Hai Duong phan khoi don mua vai")
+
+
+def test_clean_text_is_idempotent():
+    # stored articles are analysed without cleaning them again (Document.clean)
+    samples = ["  Hoà\u00a0 bình \r\n\r\n\r\nthuỷ\u200b lợi\t ", "Khoẻ\x07 mạnh\n \n\nx", "\ufeffĐà\u3000Nẵng  \n\n"]
+    for text in samples:
+        once = clean_text(text)
+        assert clean_text(once) == once
+
+
+def test_fold_of_a_joined_text_contains_the_fold_of_each_part():
+    title, text = "Hoà Bình đổi mới", "Tỉnh Hải Dương\nThủy lợi 𝔸 Ω"
+    assert fold(f"{title} {text}")[len(title) + 1:] == fold(text)
