@@ -111,6 +111,9 @@ class Article(Base):
     status: Mapped[str] = mapped_column(String(16), default="new")
     error: Mapped[str | None] = mapped_column(Text, default=None)
     run_id: Mapped[str | None] = mapped_column(String(36), default=None, index=True)
+    # what the last re-check of the original URL found: edited, deleted, unreachable (None: as stored)
+    evidence_status: Mapped[str | None] = mapped_column(String(16), default=None)
+    evidence_checked_at: Mapped[datetime | None] = mapped_column(default=None)
 
     source: Mapped[Source] = relationship()
     analyses: Mapped[list[Analysis]] = relationship(
@@ -254,3 +257,54 @@ class Page(Base):
     origin: Mapped[str | None] = mapped_column(Text, default=None)
     entry: Mapped[dict[str, Any]] = mapped_column(default=dict)
     body: Mapped[bytes] = mapped_column(LargeBinary)  # as fetched
+
+
+class JobRun(Base):
+    """One run of one of the daemon's jobs: when, how long, how it went (status shows the last ones)."""
+
+    __tablename__ = "job_runs"
+    __table_args__ = (Index("ix_job_runs_job_started", "job_id", "started_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    job_id: Mapped[str] = mapped_column(String(100))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(default=None)
+    status: Mapped[str] = mapped_column(String(16), default="running")  # running, ok, failed, interrupted
+    duration_s: Mapped[float | None] = mapped_column(Float, default=None)
+    summary: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+class ArticleSnapshot(Base):
+    """A later version of a flagged article's page, kept only when its extracted text changed."""
+
+    __tablename__ = "article_snapshots"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), index=True)
+    fetched_at: Mapped[datetime] = mapped_column(default=utcnow)
+    url: Mapped[str] = mapped_column(Text)  # the address fetched, after redirects
+    http_status: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(Text, default="")
+    text: Mapped[str] = mapped_column(Text, default="")
+    content_hash: Mapped[str] = mapped_column(String(64))
+    raw_html: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)  # zlib
+    raw_encoding: Mapped[str] = mapped_column(String(16), default="zlib")
+
+
+class ArticleCheck(Base):
+    """One re-check of a flagged article's original URL: unchanged, edited, deleted or unreachable."""
+
+    __tablename__ = "article_checks"
+    __table_args__ = (Index("ix_article_checks_article_at", "article_id", "checked_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"))
+    checked_at: Mapped[datetime] = mapped_column(default=utcnow)
+    outcome: Mapped[str] = mapped_column(String(16))  # unchanged, edited, deleted, unreachable
+    http_status: Mapped[int | None] = mapped_column(Integer, default=None)
+    url: Mapped[str] = mapped_column(Text)  # the address asked for
+    final_url: Mapped[str | None] = mapped_column(Text, default=None)
+    detail: Mapped[str | None] = mapped_column(Text, default=None)  # the error, for unreachable
+    diff: Mapped[str | None] = mapped_column(Text, default=None)  # unified diff of the text, for edited
+    snapshot_id: Mapped[int | None] = mapped_column(ForeignKey("article_snapshots.id"), default=None)
