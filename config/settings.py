@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     crawl_timeout_seconds: int = Field(1800, ge=10)
     workers: int | None = Field(None, ge=0)  # extraction/analysis processes; None: one per core, 0: in-process
     extract_batch_size: int = Field(32, ge=1)
+    database_wait_seconds: int = Field(900, ge=0)  # a unit waits this long for a locked or unreachable database
     scrapy: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("scrapy")

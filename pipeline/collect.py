@@ -73,6 +73,7 @@ def _job_settings(settings: Settings, run_id: str, log_path: Path) -> dict[str, 
         "HDM_RUN_ID": run_id,
         "HDM_ALLOW_PRIVATE_HOSTS": settings.allow_private_hosts,
         "HDM_PRIVATE_HOST_ALLOWLIST": list(settings.private_host_allowlist),
+        "HDM_DATABASE_WAIT_SECONDS": settings.database_wait_seconds,
         "LOG_FILE": str(log_path),
         "LOG_FILE_APPEND": True,
     })

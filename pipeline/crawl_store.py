@@ -27,7 +27,7 @@ from crawlers.canonical import url_hash
 from crawlers.records import EntryPointState, FetchedPage, FetchProblem, KnownUrl
 from pipeline.ingest import IngestRefused, article_values, page_values
 from store import repo
-from store.db import make_engine, session_scope
+from store.db import DatabaseUnavailable, make_engine, session_scope, wait_for_database
 from store.models import Article, Page
 
 logger = logging.getLogger(__name__)
@@ -35,6 +35,7 @@ logger = logging.getLogger(__name__)
 LOOKUP_CHUNK = 500
 WRITE_BATCH = 200  # records per transaction at most
 MAX_WAITING = 1000  # records handed to the writer and not written yet before Scrapy is made to wait
+DEFAULT_WAIT_S = 900.0  # HDM_DATABASE_WAIT_SECONDS: how long a write waits for a locked or unreachable database
 SWITCH_INTERVAL_S = 0.0005  # how long the reactor may keep the GIL from the writer thread
 
 
@@ -45,29 +46,36 @@ class KnownUrls:
     never a load of every stored URL.
     """
 
-    def __init__(self, database_url: str) -> None:
+    def __init__(self, database_url: str, wait_s: float = DEFAULT_WAIT_S) -> None:
         self.engine: Engine = make_engine(database_url, check=False)
+        self.wait_s = wait_s
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> KnownUrls:
-        lookup = cls(crawler.settings.get("HDM_DATABASE_URL"))
+        lookup = cls(crawler.settings.get("HDM_DATABASE_URL"),
+                     crawler.settings.getfloat("HDM_DATABASE_WAIT_SECONDS", DEFAULT_WAIT_S))
         crawler.signals.connect(lookup.close, signal=signals.spider_closed)
         return lookup
 
     def known(self, keys: Iterable[str]) -> set[str]:
         """The keys (canonical-URL hashes) among these that are already stored or queued."""
         wanted = list(dict.fromkeys(keys))
-        found: set[str] = set()
-        with self.engine.connect() as conn:
-            for start in range(0, len(wanted), LOOKUP_CHUNK):
-                chunk = wanted[start:start + LOOKUP_CHUNK]
-                query: Any = union(
-                    select(Article.url_hash).where(Article.url_hash.in_(chunk)),
-                    select(Article.announced_hash).where(Article.announced_hash.in_(chunk)),
-                    select(Page.url_hash).where(Page.url_hash.in_(chunk)),
-                )
-                found.update(str(k) for k in conn.execute(query).scalars())
-        return found
+
+        def look() -> set[str]:
+            found: set[str] = set()
+            with self.engine.connect() as conn:
+                for start in range(0, len(wanted), LOOKUP_CHUNK):
+                    chunk = wanted[start:start + LOOKUP_CHUNK]
+                    query: Any = union(
+                        select(Article.url_hash).where(Article.url_hash.in_(chunk)),
+                        select(Article.announced_hash).where(Article.announced_hash.in_(chunk)),
+                        select(Page.url_hash).where(Page.url_hash.in_(chunk)),
+                    )
+                    found.update(str(k) for k in conn.execute(query).scalars())
+            return found
+
+        # the crawl pauses while the database is unreachable rather than fetching everything again
+        return wait_for_database(look, "crawl: known URLs", self.wait_s, logger)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -100,11 +108,13 @@ class StoreItems:
         self.wake = threading.Condition()
         self.closing = False
         self.writer: threading.Thread | None = None
+        self.wait_s = DEFAULT_WAIT_S
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StoreItems:
         pipeline = cls(crawler.settings.get("HDM_DATABASE_URL"), crawler.settings.get("HDM_RUN_ID"))
         pipeline.crawler = crawler
+        pipeline.wait_s = crawler.settings.getfloat("HDM_DATABASE_WAIT_SECONDS", DEFAULT_WAIT_S)
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
 
@@ -176,12 +186,25 @@ class StoreItems:
 
     def _write(self, items: list[Any]) -> list[str]:
         assert self.engine is not None
-        try:
-            with session_scope(self.engine, write=True) as session:
+        engine = self.engine
+
+        def write() -> list[str]:
+            with session_scope(engine, write=True) as session:
                 counts: Counter[tuple[str, str]] = Counter()
                 outcomes = [self._record(session, item, counts) for item in items]
                 repo.count_crawl_many(session, {(self.run_id, *key): n for key, n in counts.items()})
             return outcomes
+
+        try:
+            # a locked or unreachable database is waited for (Scrapy waits too once MAX_WAITING records pile up)
+            return wait_for_database(write, "crawl: store", self.wait_s, logger)
+        except DatabaseUnavailable as exc:
+            # Nothing can be recorded now, not even a quarantine row. The feeds that announced these
+            # are not marked as read, so the next run fetches them again: nothing is lost.
+            logger.error("could not store %d records: %s", len(items), exc)
+            for item in items:
+                self.dirty.add(str(getattr(item, "origin", None) or getattr(item, "url", "")))
+            return ["error"] * len(items)
         except Exception as exc:  # noqa: BLE001 - find the record at fault: write one by one
             if len(items) > 1:
                 logger.warning("writing %d records failed; writing them one by one", len(items), exc_info=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from sqlalchemy import select
@@ -21,7 +22,7 @@ from nlp.analyse import Analyser, Document
 from pipeline.analyse import AnalyseReport, analyse_documents, document_of, save_results
 from pipeline.ingest import IngestRefused, StoryIndex, article_values, fetched_page, store_article
 from store import repo
-from store.db import make_engine, session_scope
+from store.db import DatabaseUnavailable, make_engine, session_scope, wait_for_database
 from store.models import Page, Source
 
 logger = logging.getLogger(__name__)
@@ -116,30 +117,52 @@ def extract_batch(database_url: str, page_ids: list[int], settings: Settings | N
     With `analyse`, the new articles are analysed at once from what extraction made of them, as an
     analysis batch would (without reading them back).
     """
+    settings = settings or load_settings(database_url=database_url)
+    wait_s = settings.database_wait_seconds
     engine = engine_for(database_url)
-    with session_scope(engine) as session:
-        pages = repo.queued_pages(session, page_ids)
-        sources = {s.id: s for s in session.scalars(select(Source).where(Source.id.in_({p.source_id for p in pages})))}
+
+    def read() -> tuple[list[Page], dict[str, Source]]:
+        with session_scope(engine) as session:
+            pages = repo.queued_pages(session, page_ids)
+            wanted = {p.source_id for p in pages}
+            return pages, {s.id: s for s in session.scalars(select(Source).where(Source.id.in_(wanted)))}
+
+    pages, sources = wait_for_database(read, "extract: read", wait_s, logger)
     done = [(page, *_extracted(page, (sources[page.source_id].config or {}).get("extract")
                               if page.source_id in sources else None)) for page in pages]
-    outcome = ExtractOutcome(skipped=len(page_ids) - len(pages))
-    stored: dict[int, dict[str, Any]] = {}
+    skipped = len(page_ids) - len(pages)
+
+    def store(items: list[tuple[Page, dict[str, Any] | None, str | None]]
+              ) -> tuple[ExtractOutcome, dict[int, dict[str, Any]]]:
+        attempt, kept = ExtractOutcome(), dict[int, dict[str, Any]]()
+        try:
+            _store(engine, database_url, items, attempt, kept)
+        except Exception:
+            _stories.pop(database_url, None)  # it may hold stories of articles that were not committed
+            raise
+        return attempt, kept
+
+    outcome, stored = ExtractOutcome(skipped=skipped), dict[int, dict[str, Any]]()
     try:
-        _store(engine, database_url, done, outcome, stored)
+        # a database that is locked or gone is waited for; the pages stay queued meanwhile
+        stored_outcome, stored = wait_for_database(lambda: store(done), "extract: store", wait_s, logger)
+        outcome = _merged(outcome, stored_outcome)
+    except DatabaseUnavailable:
+        raise
     except Exception:  # noqa: BLE001 - find the page at fault: store one by one, quarantine the one that fails
         logger.warning("storing a batch of %d pages failed; storing one by one", len(done), exc_info=True)
-        _stories.pop(database_url, None)
-        outcome = ExtractOutcome(skipped=outcome.skipped)
         for item in done:
             try:
-                _store(engine, database_url, [item], outcome, stored)
+                one, kept = wait_for_database(partial(store, [item]), "extract: store", wait_s, logger)
+                outcome = _merged(outcome, one)
+                stored.update(kept)
+            except DatabaseUnavailable:
+                raise
             except Exception as exc:  # noqa: BLE001 - recorded with the reason, the batch goes on
                 logger.exception("could not store %s", item[0].url)
-                _stories.pop(database_url, None)
                 give_up_page(database_url, item[0].id, f"store failed: {type(exc).__name__}: {exc}"[:500])
                 outcome.errors += 1
     if analyse and stored:
-        settings = settings or load_settings(database_url=database_url)
         documents = {}
         for article_id, values in stored.items():
             source = sources.get(values["source_id"])
@@ -148,11 +171,20 @@ def extract_batch(database_url: str, page_ids: list[int], settings: Settings | N
                 url=values["canonical_url"], source=values["source_id"], source_kind=source.kind if source else None,
                 source_prior=float(source.prior) if source else 0.0, clean=True)
         try:
-            outcome.analysis = _analyse_and_save(engine, settings, documents, len(documents))
+            outcome.analysis = wait_for_database(
+                lambda: _analyse_and_save(engine, settings, documents, len(documents)), "analyse", wait_s, logger)
         except Exception:  # noqa: BLE001 - the articles are stored and wait for an analysis batch
             logger.warning("analysing %d new articles failed; they wait for the next batch", len(documents),
                            exc_info=True)
     return outcome
+
+
+def _merged(into: ExtractOutcome, more: ExtractOutcome) -> ExtractOutcome:
+    into.new_ids.extend(more.new_ids)
+    into.duplicates += more.duplicates
+    into.errors += more.errors
+    into.skipped += more.skipped
+    return into
 
 
 def give_up_page(database_url: str, page_id: int, reason: str) -> None:
@@ -170,9 +202,13 @@ def analyse_batch(database_url: str, article_ids: list[int], settings: Settings 
     """Analyse the articles among these ids still waiting; flagged ones open review cases."""
     settings = settings or load_settings(database_url=database_url)
     engine = engine_for(database_url)
-    with session_scope(engine) as session:
-        documents = {a.id: document_of(a) for a in repo.articles_waiting(session, article_ids)}
-    return _analyse_and_save(engine, settings, documents, len(article_ids))
+
+    def work() -> AnalyseReport:
+        with session_scope(engine) as session:
+            documents = {a.id: document_of(a) for a in repo.articles_waiting(session, article_ids)}
+        return _analyse_and_save(engine, settings, documents, len(article_ids))
+
+    return wait_for_database(work, "analyse", settings.database_wait_seconds, logger)
 
 
 def _analyse_and_save(engine: Engine, settings: Settings, documents: dict[int, Document], asked: int

@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import re
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
-SQLITE_BUSY_MS = 30_000
+SQLITE_BUSY_MS = 30_000  # HDM_SQLITE_BUSY_MS overrides it (read when an engine is made)
 
 
 class DatabaseError(RuntimeError):
@@ -33,12 +37,18 @@ WRITE_OPTION = "hdm_write"
 STORY_LOCK_KEY = 0x68646D01
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def sqlite_busy_ms() -> int:
+    """How long a SQLite writer waits for another one before "database is locked" (HDM_SQLITE_BUSY_MS)."""
+    value = os.environ.get("HDM_SQLITE_BUSY_MS", "")
+    return int(value) if value.isdigit() else SQLITE_BUSY_MS
+
+
+def _sqlite_pragmas(busy_ms: int, dbapi_connection: Any, _record: Any) -> None:
     # transactions are begun by _sqlite_begin, not by the driver, so a writer can ask for the lock up front
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
+    cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
@@ -59,8 +69,9 @@ def make_engine(url: str, check: bool = True) -> Engine:
             path = url.split("///", 1)[1] if "///" in url else ""
             if path and path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
-            engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_MS / 1000})
-            event.listen(engine, "connect", _sqlite_pragmas)
+            busy_ms = sqlite_busy_ms()
+            engine = create_engine(url, connect_args={"timeout": busy_ms / 1000})
+            event.listen(engine, "connect", partial(_sqlite_pragmas, busy_ms))
             event.listen(engine, "begin", _sqlite_begin)
         else:
             connect_args = {"connect_timeout": 10} if url.startswith("postgresql") else {}
@@ -158,3 +169,75 @@ def _session(engine: Engine, write: bool) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+# ------------------------------------------------------------------ waiting out an unavailable database
+
+T = TypeVar("T")
+RETRY_FIRST_S = 1.0
+RETRY_MAX_S = 60.0
+# PostgreSQL error classes worth waiting out: connection lost or refused, server shutting down or
+# starting, serialisation failure or deadlock, a lock not available
+_PG_TRANSIENT = ("08", "57P01", "57P02", "57P03", "40001", "40P01", "55P03")
+
+
+class DatabaseUnavailable(DatabaseError):
+    """The database stayed unreachable or locked longer than the caller would wait."""
+
+
+def is_transient(exc: BaseException) -> bool:
+    """True for an error that waiting fixes: SQLite locked or busy, PostgreSQL gone, refusing or restarting."""
+    if isinstance(exc, DatabaseUnavailable):
+        return False  # already waited for
+    if isinstance(exc, DisconnectionError | PoolTimeout):
+        return True
+    if isinstance(exc, DatabaseError):
+        return isinstance(exc.__cause__, OperationalError) and is_transient(exc.__cause__)
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    orig = exc.orig
+    message = str(orig).lower()
+    if type(orig).__module__.startswith("sqlite3"):
+        return "locked" in message or "busy" in message
+    sqlstate = getattr(orig, "sqlstate", None)
+    if sqlstate:
+        return str(sqlstate).startswith(_PG_TRANSIENT)
+    # psycopg raises connection failures (refused, closed, reset) without a SQLSTATE
+    return isinstance(exc, OperationalError) or "connection" in message
+
+
+def wait_for_database(work: Callable[[], T], what: str, max_wait_s: float, log: logging.Logger | None = None,
+                      on_wait: Callable[[BaseException, float], None] | None = None) -> T:
+    """Run `work`; while it fails with a transient database error, wait (doubling, up to a minute) and retry.
+
+    The work must be a whole unit that is safe to run again (read, compute, one write transaction).
+    After `max_wait_s` of waiting the last error is raised as DatabaseUnavailable, so no "database is
+    locked" reaches a person as such.
+    """
+    log = log or logging.getLogger(__name__)
+    waited, delay = 0.0, RETRY_FIRST_S
+    while True:
+        try:
+            return work()
+        except Exception as exc:  # noqa: BLE001 - only transient errors are waited out, the rest re-raised
+            if not is_transient(exc):
+                raise
+            if waited >= max_wait_s:
+                raise DatabaseUnavailable(
+                    f"CSDL không sẵn sàng sau {waited:.0f} giây / database unavailable for {waited:.0f} s "
+                    f"({what}): {_first_line(exc)}") from exc
+            log.warning("CSDL không sẵn sàng / database unavailable (%s): %s; thử lại sau / retrying in %.0f s",
+                        what, _first_line(exc), delay)
+            if on_wait is not None:
+                on_wait(exc, delay)
+            time.sleep(delay)
+            waited += delay
+            delay = min(RETRY_MAX_S, delay * 2)
+
+
+def _first_line(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None) or exc
+    lines = str(orig).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
