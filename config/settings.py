@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -42,6 +42,14 @@ class Settings(BaseSettings):
     workers: int | None = Field(None, ge=0)  # extraction/analysis processes; None: one per core, 0: in-process
     extract_batch_size: int = Field(32, ge=1)
     database_wait_seconds: int = Field(900, ge=0)  # a unit waits this long for a locked or unreachable database
+    min_interval_minutes: float = Field(5.0, gt=0)  # a source is never visited more often than this
+    analyse_interval_seconds: int = Field(60, ge=1)  # the daemon looks for waiting pages and articles this often
+    keep_days: int = Field(90, ge=1)  # housekeeping forgets job runs, quarantine rows and crawl logs older than this
+    log_format: Literal["text", "json"] = "text"
+    log_file: Path | None = None  # None: standard error (the journal under systemd)
+    log_max_mb: int = Field(20, ge=1)
+    log_backups: int = Field(5, ge=0)
+    metrics_address: str = "127.0.0.1:9464"  # the daemon's /healthz and /metrics; empty: not served
     scrapy: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("scrapy")

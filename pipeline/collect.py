@@ -148,7 +148,7 @@ def crawl(settings: Settings, engine: Engine, sources: list[dict[str, Any]],
         logger.error("extraction problems: %s", "; ".join(pool.report.problems[:5]))
     with session_scope(engine, write=True) as session:
         repo.finish_crawl_run(session, run_id, status, message)
-        update_health(session, run_id, sources, status)
+        update_health(session, run_id, sources, status, settings.min_interval_minutes)
         rows = repo.source_summary(session, run_id)
     return CrawlReport(run_id, status, exit_code, message, rows, log_path, pool.report, usage)
 
@@ -215,7 +215,8 @@ def _run_subprocess(job_file: Path, timeout: int, tick: Callable[[], None] | Non
     return 0, "ok", ""
 
 
-def update_health(session: Any, run_id: str, sources: list[dict[str, Any]], status: str) -> None:
+def update_health(session: Any, run_id: str, sources: list[dict[str, Any]], status: str,
+                  min_interval: float = 5.0) -> None:
     """After a run: each source's success or failure, failure count, adaptive interval, next due time."""
     from store.models import Source
 
@@ -239,7 +240,8 @@ def update_health(session: Any, run_id: str, sources: list[dict[str, Any]], stat
             source.last_new_at = now
         base = float(cfg.get("interval_minutes", 60))
         source.current_interval_minutes = next_interval(
-            base, source.current_interval_minutes or base, run.new, failed, source.consecutive_failures)
+            base, source.current_interval_minutes or base, run.new, failed, source.consecutive_failures,
+            min_interval)
         source.next_due_at = now + timedelta(minutes=source.current_interval_minutes)
 
 

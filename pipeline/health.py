@@ -12,13 +12,17 @@ STALE_FLOOR = timedelta(days=2)
 STALE_FACTOR = 5.0
 
 
-def next_interval(base: float, current: float, new_items: int, failed: bool, failures: int) -> float:
-    """Minutes until the next visit: back off on failure, speed up when news flows, slow down when quiet."""
+def next_interval(base: float, current: float, new_items: int, failed: bool, failures: int,
+                  floor: float = MIN_INTERVAL) -> float:
+    """Minutes until the next visit: back off on failure, speed up when news flows, slow down when quiet.
+
+    Never below `floor` (HDM_MIN_INTERVAL_MINUTES), nor above a day.
+    """
     if failed:
-        return min(MAX_INTERVAL, base * 2 ** min(failures, 6))
+        return max(floor, min(MAX_INTERVAL, base * 2 ** min(failures, 6)))
     if new_items > 0:
-        return max(MIN_INTERVAL, base / 2, current * 0.75)
-    return min(base * 4, MAX_INTERVAL, current * 1.5)
+        return max(floor, base / 2, current * 0.75)
+    return max(floor, min(base * 4, MAX_INTERVAL, current * 1.5))
 
 
 @dataclass(frozen=True)

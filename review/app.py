@@ -15,7 +15,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session, selectinload
 
 from config.settings import Settings
-from store import repo
+from store import evidence, repo
 from store.db import make_engine, session_factory
 from store.models import Article, ReviewCase
 
@@ -74,6 +74,7 @@ def create_app(settings: Settings) -> FastAPI:
         return templates.TemplateResponse(request, "article.html", {
             "article": row, "analysis": repo.latest_analysis(row), "case": case,
             "paragraphs": [p for p in row.text.split("\n") if p.strip()],
+            "checks": evidence.check_history(session, article_id),
         })
 
     @app.get("/api/flagged")

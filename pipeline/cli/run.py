@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import logging
+from pathlib import Path
 from typing import Any
 
 from pipeline.cli.common import CliError, add_command, console, engine_of, settings_of, sources_of
@@ -12,29 +14,38 @@ ALREADY_RUNNING_EXIT = 3
 
 def cmd_run(args: argparse.Namespace) -> int:
     from pipeline.daemon.lock import AlreadyRunning, DaemonLock
+    from pipeline.daemon.logs import configure_logging
     from pipeline.daemon.scheduler import run_forever, run_once
     from store import repo
     from store.db import session_scope
 
     settings = settings_of(args)
+    log_format = args.log_format or settings.log_format
+    log_file = Path(args.log_file) if args.log_file else settings.log_file
+    if not args.once or args.log_format or args.log_file:
+        configure_logging(log_format, log_file, settings.log_max_mb, settings.log_backups,
+                          logging.DEBUG if args.verbose else logging.INFO)
     sources = sources_of(settings, args.sources)
     engine = engine_of(settings)
     with session_scope(engine, write=True) as session:
         repo.upsert_sources(session, [s.model_dump(mode="json") for s in sources])
     try:
-        with DaemonLock(engine, settings.sqlite_path):
+        with DaemonLock(engine, settings.sqlite_path) as lock:
             if args.once:
-                results = run_once(settings, engine)
+                results = run_once(settings, engine, lock)
                 for result in results:
                     console.print(" ".join(f"{k}={v}" for k, v in result.items()), markup=False)
-                failed = [r for r in results if r.get("status") not in (None, "ok")]
+                failed = [r for r in results if r.get("status") not in (None, "ok", "skipped")]
                 return 1 if failed else 0
             console.print(f"hdmonitor run: {sum(s.enabled for s in sources)} nguồn đang bật / enabled sources; "
                           "Ctrl+C hoặc SIGTERM để dừng / to stop")
-            run_forever(settings, engine, [s.id for s in sources])
+            code = run_forever(settings, engine, [s.id for s in sources], lock)
     except AlreadyRunning as exc:
         raise CliError(str(exc), ALREADY_RUNNING_EXIT) from exc
-    return 0
+    if code == ALREADY_RUNNING_EXIT:
+        raise CliError("mất khoá CSDL vào tay một tiến trình khác / lost the database lock to another daemon",
+                       ALREADY_RUNNING_EXIT)
+    return code
 
 
 def register(sub: Any) -> None:
@@ -43,4 +54,8 @@ def register(sub: Any) -> None:
     p.add_argument("--once", action="store_true",
                    help="chạy mỗi việc đến hạn một lần rồi thoát / run every due job once, then exit")
     p.add_argument("--sources", metavar="FILE", help="tệp nguồn khác / another sources file")
+    p.add_argument("--log-format", choices=["text", "json"],
+                   help="nhật ký dạng chữ hay JSON / log lines as text or JSON (env HDM_LOG_FORMAT)")
+    p.add_argument("--log-file", metavar="FILE",
+                   help="ghi nhật ký vào tệp, tự xoay vòng / log to a rotating file (env HDM_LOG_FILE)")
     p.set_defaults(func=cmd_run)

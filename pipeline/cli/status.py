@@ -9,6 +9,7 @@ from typing import Any
 
 from pipeline.cli.common import add_command, console, engine_of, local_time, settings_of
 
+FAILURE_WINDOW = timedelta(hours=24)  # failed job runs this recent are shown as warnings
 QUEUE_WARN_AGE = timedelta(hours=1)  # a page or an article waiting longer than this is worth a look
 
 
@@ -29,6 +30,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     from sqlalchemy import func, select
 
     from pipeline.health import assess_health
+    from store import jobs as job_runs
     from store.db import session_scope
     from store.migrate import current_revision
     from store.models import Analysis, Article, CrawlRun, Page, ReviewCase, Source, utcnow
@@ -67,13 +69,31 @@ def cmd_status(args: argparse.Namespace) -> int:
                   f"{cases.get('open', 0)} hồ sơ mở / open cases")
     console.print(f"Lần thu thập cuối / last crawl: {local_time(last, tz)} ({tz})")
     console.print(f"Mô hình / model: {model or '—'}")
-    jobs = _jobs(engine)
-    if jobs:
-        console.print("Việc theo lịch / scheduled jobs (lần tới / next run):")
-        for job_id, next_run in jobs:
-            console.print(f"  {job_id}: {local_time(next_run, tz)}", markup=False)
+    jobs = dict(_jobs(engine))
+    with session_scope(engine) as session:
+        last = job_runs.last_runs(session)
+        failures = job_runs.recent_failures(session, now - FAILURE_WINDOW)
+    if jobs or last:
+        console.print("Việc theo lịch / scheduled jobs (lần tới / next run; lần cuối / last run: kết quả / result, "
+                      "thời gian / duration):")
+        for job_id in sorted(set(jobs) | set(last)):
+            run = last.get(job_id)
+            done = "—"
+            if run is not None:
+                took = f"{run.duration_s:.1f} s" if run.duration_s is not None else "…"
+                facts = " ".join(f"{k}={v}" for k, v in (run.summary or {}).items() if not isinstance(v, list | dict))
+                done = f"{local_time(run.started_at, tz)} {run.status} {took}{' ' + facts if facts else ''}"
+            console.print(f"  {job_id}: lần tới / next {local_time(jobs.get(job_id), tz)}; "
+                          f"lần cuối / last {done}", markup=False)
     else:
         console.print("Việc theo lịch / scheduled jobs: chưa có, chạy / none yet, run 'hdmonitor run'")
+    seen: set[str] = set()
+    for run in failures:
+        if run.job_id in seen:
+            continue
+        seen.add(run.job_id)
+        warnings.append(f"việc / job {run.job_id} {run.status} lúc / at {local_time(run.started_at, tz)}: "
+                        f"{(run.error or '').splitlines()[0][:300] if run.error else '—'}")
     for warning in warnings:
         console.print(f"  ! {warning}", markup=False)
     return 0

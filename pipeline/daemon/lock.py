@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 from pathlib import Path
 from typing import IO, Any
@@ -10,7 +11,12 @@ from typing import IO, Any
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
+from store.db import wait_for_database
+
+logger = logging.getLogger(__name__)
+
 DAEMON_LOCK_KEY = 0x68646D02  # fits a PostgreSQL int4
+WAIT_FOR_LOCK_S = 24 * 3600.0  # a daemon whose database is gone waits for it (systemd would only restart it)
 
 
 class AlreadyRunning(RuntimeError):
@@ -41,25 +47,54 @@ class DaemonLock:
             handle.flush()
             self._file = handle
         else:
-            self._conn = self.engine.connect()
-            # per database and schema: several installations may share one PostgreSQL database
-            got = self._conn.execute(text("SELECT pg_try_advisory_lock(:key, hashtext(current_schema()))"),
-                                     {"key": DAEMON_LOCK_KEY}).scalar()
-            self._conn.commit()
-            if not got:
-                self._conn.close()
-                raise AlreadyRunning(self._message(""))
+            self._take_pg()
         return self
+
+    def ensure(self) -> None:
+        """Before each job: on PostgreSQL, make sure the session holding the lock is still alive.
+
+        A connection lost with the database (a restart, a network cut) takes the lock with it; it is
+        taken again once the database answers. If another daemon took it meanwhile, AlreadyRunning.
+        """
+        if self._conn is None and self._file is not None:
+            return  # the kernel holds a file lock as long as this process lives
+        if self._conn is not None:
+            try:
+                self._conn.execute(text("SELECT 1"))
+                self._conn.commit()
+                return
+            except Exception:  # noqa: BLE001 - the session is gone, and its lock with it
+                logger.warning("the daemon lock's database session was lost; taking the lock again")
+                try:
+                    self._conn.close()
+                except Exception:  # noqa: BLE001 - already broken
+                    logger.debug("closing the lost lock session failed", exc_info=True)
+                self._conn = None
+        wait_for_database(self._take_pg, "daemon lock", WAIT_FOR_LOCK_S, logger)
+
+    def _take_pg(self) -> None:
+        self._conn = self.engine.connect()
+        # per database and schema: several installations may share one PostgreSQL database
+        got = self._conn.execute(text("SELECT pg_try_advisory_lock(:key, hashtext(current_schema()))"),
+                                 {"key": DAEMON_LOCK_KEY}).scalar()
+        self._conn.commit()
+        if not got:
+            self._conn.close()
+            self._conn = None
+            raise AlreadyRunning(self._message(""))
 
     def __exit__(self, *exc: object) -> None:
         if self._file is not None:
             fcntl.flock(self._file, fcntl.LOCK_UN)
             self._file.close()
         if self._conn is not None:
-            self._conn.execute(text("SELECT pg_advisory_unlock(:key, hashtext(current_schema()))"),
-                               {"key": DAEMON_LOCK_KEY})
-            self._conn.commit()
-            self._conn.close()
+            try:
+                self._conn.execute(text("SELECT pg_advisory_unlock(:key, hashtext(current_schema()))"),
+                                   {"key": DAEMON_LOCK_KEY})
+                self._conn.commit()
+                self._conn.close()
+            except Exception:  # noqa: BLE001 - a lost session has released the lock already
+                logger.debug("releasing the daemon lock failed", exc_info=True)
 
     @staticmethod
     def _message(pid: str) -> str:

@@ -1,4 +1,5 @@
-"""The daemon's jobs on APScheduler 3.x: collect each source at its own interval, analyse what waits.
+"""The daemon's schedule on APScheduler 3.x: collect each source at its own interval, analyse what
+waits, and once a day check source health, re-check flagged articles and do the housekeeping.
 
 Jobs live in a persistent SQLAlchemy job store in the same database, with fixed ids, so a restart
 picks them up; `coalesce` turns a long downtime into one catch-up run per job, and a generous
@@ -9,9 +10,7 @@ work that may itself use every core (the crawl subprocess and the worker pool).
 from __future__ import annotations
 
 import logging
-import random
 import signal
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,80 +18,25 @@ from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEv
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import inspect, select, text
 from sqlalchemy.engine import Engine
 
 from config.settings import Settings
-from pipeline.collect import crawl
-from pipeline.workers import WorkPool
-from store.db import make_engine, session_scope
+from pipeline.daemon.jobs import DAILY, RunContext, analyse_job, collect_job, set_context
+from pipeline.daemon.lock import DaemonLock
+from pipeline.daemon.metrics import DaemonMetrics, serve
+from store import jobs as job_runs
+from store.db import make_engine, session_scope, wait_for_database
 from store.models import Source
 
 logger = logging.getLogger(__name__)
 
-ANALYSE_EVERY_SECONDS = 60
 JOBS_TABLE = "scheduler_jobs"
 MISFIRE_GRACE_SECONDS = 6 * 3600
-JITTER_SHARE = 0.1  # of a source's interval, so that sources with one interval do not all start together
-
-
-@dataclass
-class RunContext:
-    """What the jobs of this process work with (set once when the daemon starts)."""
-
-    settings: Settings
-    engine: Engine
-    scheduler: BlockingScheduler | None = None
-    results: list[dict[str, Any]] | None = None  # kept by `run --once` only: a daemon runs for months
-
-    def record(self, **result: Any) -> None:
-        """Keep one job's result (only for `run --once`)."""
-        if self.results is not None:
-            self.results.append(result)
-
-
-_context: RunContext | None = None
-
-
-def _ctx() -> RunContext:
-    if _context is None:
-        raise RuntimeError("the daemon context is not set")
-    return _context
-
-
-def collect_job(source_id: str) -> None:
-    """Collect one source once (crawl and extraction), then schedule its next run from its health."""
-    ctx = _ctx()
-    with session_scope(ctx.engine) as session:
-        source = session.get(Source, source_id)
-        config = dict(source.config) if source is not None and source.enabled else None
-    if config is None:
-        logger.warning("source %s is gone or disabled: not collected", source_id)
-        return
-    report = crawl(ctx.settings, ctx.engine, [config])
-    ctx.record(job=f"collect:{source_id}", status=report.status, new=report.work.new)
-    logger.info("collected %s: %s, %d new", source_id, report.status, report.work.new)
-    if ctx.scheduler is not None:
-        with session_scope(ctx.engine) as session:
-            row = session.get(Source, source_id)
-            minutes = (row.current_interval_minutes if row else None) or float(config.get("interval_minutes", 60))
-        ctx.scheduler.modify_job(f"collect:{source_id}", next_run_time=_next_run(minutes))
-
-
-def analyse_job() -> None:
-    """Analyse every article still waiting, on the worker pool."""
-    ctx = _ctx()
-    with WorkPool(ctx.settings, analyse=True) as pool:
-        done = pool.analyse_waiting(ctx.engine, ctx.settings.analyse_batch_size)
-    ctx.record(job="analyse", analysed=done.analysed, flagged=done.flagged)
-    if done.analysed:
-        logger.info("analysed %d, flagged %d", done.analysed, done.flagged)
-
-
-def _next_run(minutes: float, now: datetime | None = None) -> datetime:
-    now = now or datetime.now(UTC)
-    jitter = random.uniform(0, JITTER_SHARE * minutes * 60)  # noqa: S311 - spreading load, not security
-    return now + timedelta(minutes=minutes, seconds=jitter)
+# local times of the daily jobs (HDM_TIMEZONE): quiet hours first, the health report before the office opens
+DAILY_AT = {"recheck": (2, 30), "housekeeping": (3, 30), "health": (6, 0)}
+DAY = timedelta(days=1)
 
 
 def due_sources(engine: Engine, now: datetime | None = None) -> list[str]:
@@ -103,21 +47,38 @@ def due_sources(engine: Engine, now: datetime | None = None) -> list[str]:
         return [s.id for s in rows if s.next_due_at is None or s.next_due_at <= now]
 
 
-def run_once(settings: Settings, engine: Engine) -> list[dict[str, Any]]:
-    """Every due job one time: collect each due source, then analyse what waits."""
-    global _context
-    _context = RunContext(settings, engine, results=[])
+def due_daily(engine: Engine, now: datetime | None = None) -> list[str]:
+    """Daily jobs that have not run in the last day (a fresh database: all of them)."""
+    now = now or datetime.now(UTC)
+    with session_scope(engine) as session:
+        last = job_runs.last_runs(session)
+    return [name for name in DAILY if name not in last or last[name].started_at <= now - DAY]
+
+
+def _interrupted(engine: Engine) -> None:
+    with session_scope(engine, write=True) as session:
+        count = job_runs.interrupt_running(session)
+    if count:
+        logger.warning("%d job run(s) were cut short when the daemon last stopped", count)
+
+
+def run_once(settings: Settings, engine: Engine, lock: DaemonLock | None = None) -> list[dict[str, Any]]:
+    """Every due job one time: collect each due source, analyse what waits, the daily jobs that are due."""
+    ctx = set_context(RunContext(settings, engine, lock=lock, results=[]))
+    wait_for_database(lambda: _interrupted(engine), "start", settings.database_wait_seconds, logger)
     for source_id in due_sources(engine):
         collect_job(source_id)
     analyse_job()
-    return _context.results or []
+    for name in due_daily(engine):
+        DAILY[name]()
+    return ctx.results or []
 
 
 def _log_problem(event: JobExecutionEvent) -> None:
     if event.code == EVENT_JOB_MISSED:
         logger.warning("job %s missed its run at %s", event.job_id, event.scheduled_run_time)
     else:
-        logger.error("job %s failed: %s", event.job_id, event.exception, exc_info=event.exception)
+        logger.error("job %s failed: %s", event.job_id, event.exception)
 
 
 def _forget_stale_jobs(engine: Engine, wanted: set[str]) -> None:
@@ -131,19 +92,42 @@ def _forget_stale_jobs(engine: Engine, wanted: set[str]) -> None:
                 session.execute(text(f"DELETE FROM {JOBS_TABLE} WHERE id = :id"), {"id": job_id})
 
 
-def run_forever(settings: Settings, engine: Engine, source_ids: list[str]) -> None:
-    """The daemon: every due job at once, then each on its own interval, until SIGTERM or SIGINT."""
-    global _context
+def _health(ctx: RunContext, scheduler: BlockingScheduler) -> tuple[bool, dict[str, Any]]:
+    """For /healthz: the scheduler runs and the database answers."""
+    try:
+        with ctx.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        database = "ok"
+    except Exception as exc:  # noqa: BLE001 - reported, not raised
+        database = f"unavailable: {str(exc).strip().splitlines()[0][:200]}"
+    running = bool(scheduler.running)
+    return running and database == "ok", {"database": database, "scheduler": "running" if running else "stopped",
+                                          "jobs": ctx.last}
+
+
+def run_forever(settings: Settings, engine: Engine, source_ids: list[str], lock: DaemonLock | None = None) -> int:
+    """The daemon: every due job at once, then each on its own schedule, until SIGTERM or SIGINT.
+
+    Returns 0 after a signal, 3 when the database lock was lost to another daemon.
+    """
     # the job store gets an engine (and connection pool) of its own: the jobs fork worker processes,
     # and no lock of the pools they inherit should be held by the scheduler's thread at that moment
     scheduler = BlockingScheduler(
-        jobstores={"default": SQLAlchemyJobStore(engine=make_engine(settings.database_url), tablename=JOBS_TABLE)},
+        jobstores={"default": SQLAlchemyJobStore(engine=make_engine(settings.database_url, check=False),
+                                                 tablename=JOBS_TABLE)},
         executors={"default": ThreadPoolExecutor(1)},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE_SECONDS},
         timezone=UTC,
     )
-    _context = RunContext(settings, engine, scheduler)
+    metrics = DaemonMetrics(engine)
+
+    def reschedule(job_id: str, when: datetime) -> None:
+        scheduler.modify_job(job_id, next_run_time=when)
+
+    ctx = set_context(RunContext(settings, engine, lock=lock, metrics=metrics, reschedule=reschedule,
+                                 raise_errors=True, stop=lambda: scheduler.shutdown(wait=False)))
     scheduler.add_listener(_log_problem, EVENT_JOB_MISSED | EVENT_JOB_ERROR)
+    wait_for_database(lambda: _interrupted(engine), "start", settings.database_wait_seconds, logger)
     now = datetime.now(UTC)
     due = set(due_sources(engine, now))
     with session_scope(engine) as session:
@@ -154,13 +138,25 @@ def run_forever(settings: Settings, engine: Engine, source_ids: list[str]) -> No
             continue
         job_id = f"collect:{source_id}"
         wanted.add(job_id)
-        minutes = source.current_interval_minutes or float((source.config or {}).get("interval_minutes", 60))
+        minutes = max(settings.min_interval_minutes,
+                      source.current_interval_minutes or float((source.config or {}).get("interval_minutes", 60)))
         first = now if source_id in due else (source.next_due_at or now)
-        scheduler.add_job(collect_job, "interval", args=[source_id], id=job_id, replace_existing=True,
-                          minutes=minutes, next_run_time=first)
+        scheduler.add_job(collect_job, "interval", args=[source_id], id=job_id,
+                          replace_existing=True, minutes=minutes, next_run_time=first)
     scheduler.add_job(analyse_job, "interval", id="analyse", replace_existing=True,
-                      seconds=ANALYSE_EVERY_SECONDS, next_run_time=now)
+                      seconds=settings.analyse_interval_seconds, next_run_time=now)
+    daily_due = set(due_daily(engine, now))
+    for name, (hour, minute) in DAILY_AT.items():
+        trigger = CronTrigger(hour=hour, minute=minute, timezone=settings.timezone)
+        extra: dict[str, Any] = {"next_run_time": now} if name in daily_due else {}
+        scheduler.add_job(DAILY[name], trigger, id=name, replace_existing=True, **extra)
     _forget_stale_jobs(engine, wanted)
+    server = None
+    if settings.metrics_address:
+        try:
+            server = serve(settings.metrics_address, metrics, lambda: _health(ctx, scheduler))
+        except (OSError, ValueError) as exc:  # the port is taken or the address malformed: run without them
+            logger.error("cannot serve /healthz and /metrics on %s: %s", settings.metrics_address, exc)
 
     def stop(signum: int, _frame: Any) -> None:
         logger.warning("signal %s: finishing the current job, then stopping", signum)
@@ -168,4 +164,9 @@ def run_forever(settings: Settings, engine: Engine, source_ids: list[str]) -> No
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    scheduler.start()
+    try:
+        scheduler.start()
+    finally:
+        if server is not None:
+            server.shutdown()
+    return 3 if ctx.lost_lock else 0

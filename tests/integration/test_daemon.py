@@ -7,6 +7,7 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 import yaml
 from sqlalchemy import func, inspect, select, text
@@ -16,7 +17,8 @@ from pipeline.collect import subprocess_env
 from pipeline.daemon.lock import DaemonLock
 from store.db import make_engine, session_scope
 from store.migrate import upgrade
-from store.models import Analysis, Article, Source
+from store.models import Analysis, Article, JobRun, Source
+from tests.conftest import free_port
 
 
 def _sources_file(demo_web, tmp_path: Path) -> Path:
@@ -26,9 +28,10 @@ def _sources_file(demo_web, tmp_path: Path) -> Path:
     return path
 
 
-def _env(url: str) -> dict[str, str]:
+def _env(url: str, metrics: str = "") -> dict[str, str]:
     return dict(subprocess_env(), HDM_DATABASE_URL=url, HDM_ALLOW_PRIVATE_HOSTS="true",
-                HDM_SCRAPY__DOWNLOAD_DELAY="0", HDM_SCRAPY__AUTOTHROTTLE_ENABLED="false")
+                HDM_SCRAPY__DOWNLOAD_DELAY="0", HDM_SCRAPY__AUTOTHROTTLE_ENABLED="false",
+                HDM_METRICS_ADDRESS=metrics)
 
 
 def _run(url: str, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
@@ -44,6 +47,17 @@ def _counts(url: str) -> tuple[int, int]:
                     int(s.scalar(select(func.count(Analysis.id))) or 0))
     except OperationalError:  # the daemon has not created the tables yet
         return 0, 0
+    finally:
+        engine.dispose()
+
+
+def _finished_jobs(url: str) -> dict[str, str]:
+    engine = make_engine(url)
+    try:
+        with session_scope(engine) as s:
+            return {r.job_id: r.status for r in s.scalars(select(JobRun).where(JobRun.finished_at.is_not(None)))}
+    except OperationalError:
+        return {}
     finally:
         engine.dispose()
 
@@ -82,17 +96,25 @@ def test_the_daemon_collects_on_start_and_stops_cleanly(sqlite_url, demo_web, tm
     expected = sum(len(s.articles) for s in demo_web.sites.values())
     sources = _sources_file(demo_web, tmp_path)
     log = tmp_path / "daemon.log"
+    address = f"127.0.0.1:{free_port()}"
     with log.open("w") as out:
         daemon = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "run", "--sources", str(sources)],
-                                  env=_env(sqlite_url), stdout=out, stderr=subprocess.STDOUT, text=True)
+                                  env=_env(sqlite_url, address), stdout=out, stderr=subprocess.STDOUT, text=True)
     try:
         deadline = time.monotonic() + 240
         while time.monotonic() < deadline and daemon.poll() is None:
-            if os.path.exists(sqlite_url.split("///", 1)[1]) and _counts(sqlite_url) == (expected, expected):
+            if os.path.exists(sqlite_url.split("///", 1)[1]) and _counts(sqlite_url) == (expected, expected) \
+                    and "housekeeping" in _finished_jobs(sqlite_url):
                 break
             time.sleep(0.5)
         assert daemon.poll() is None, log.read_text()
         assert _counts(sqlite_url) == (expected, expected), log.read_text()
+        health = httpx.get(f"http://{address}/healthz", timeout=30)
+        assert health.status_code == 200 and health.json()["database"] == "ok", health.text
+        metrics = httpx.get(f"http://{address}/metrics", timeout=30).text
+        assert 'hdm_queue_size{queue="new_articles"} 0.0' in metrics
+        assert f"hdm_articles_analysed_total {float(expected)}" in metrics
+        assert 'hdm_job_duration_seconds_count{job="collect"} 3.0' in metrics
         daemon.send_signal(stop)
         daemon.wait(timeout=120)
     finally:
@@ -103,10 +125,14 @@ def test_the_daemon_collects_on_start_and_stops_cleanly(sqlite_url, demo_web, tm
     assert inspect(engine).has_table("scheduler_jobs")
     with engine.connect() as conn:
         jobs = set(conn.execute(text("SELECT id FROM scheduler_jobs")).scalars())
-    assert jobs == {"analyse"} | {f"collect:{s['id']}" for s in yaml.safe_load(sources.read_text())["sources"]}
+    daily = {"health", "recheck", "housekeeping"}
+    assert jobs == {"analyse"} | daily | {f"collect:{s['id']}" for s in yaml.safe_load(sources.read_text())["sources"]}
+    assert set(_finished_jobs(sqlite_url)) == jobs  # every job ran on start, and its run was recorded
     status = subprocess.run([sys.executable, "-m", "pipeline.cli", "status"], env=_env(sqlite_url),
                             capture_output=True, text=True, timeout=120)
     assert status.returncode == 0, status.stderr
     assert all(f"  {job}: " in status.stdout for job in jobs), status.stdout
+    for line in [ln for ln in status.stdout.splitlines() if ln.startswith("  collect:")]:
+        assert " ok " in line and "new=" in line, line  # last run: result, duration, what it did
     assert "0 trang chờ trích xuất / pages to extract, 0 bài chờ phân tích / articles to analyse" in status.stdout
     assert "Mô hình / model: —" not in status.stdout and " ! " not in status.stdout

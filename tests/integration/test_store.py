@@ -31,7 +31,7 @@ def _values(n: int = 1, **kw):
 def test_migrations_reach_head_and_are_repeatable(db_url):
     engine = _engine(db_url)
     upgrade(engine)
-    assert current_revision(engine) == head_revision(engine) == "0003"
+    assert current_revision(engine) == head_revision(engine) == "0004"
 
 
 def test_a_database_with_data_upgrades_from_the_first_revision(db_url):

@@ -1,0 +1,234 @@
+"""The daemon's jobs, each run recorded in job_runs (when, how long, how it went, what it did).
+
+Every job is a unit of work that is safe to run again: a database that is locked or unreachable
+is waited out (HDM_DATABASE_WAIT_SECONDS) and the job is then run again from the start.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+
+from config.settings import Settings
+from pipeline.collect import crawl
+from pipeline.daemon.lock import AlreadyRunning, DaemonLock
+from pipeline.daemon.metrics import DaemonMetrics
+from pipeline.health import assess_health
+from pipeline.workers import WorkPool
+from store import jobs as job_runs
+from store.db import DatabaseUnavailable, session_scope, wait_for_database
+from store.models import Article, Source, utcnow
+
+logger = logging.getLogger(__name__)
+
+DAILY_JOBS = ("health", "recheck", "housekeeping")
+
+
+@dataclass
+class RunContext:
+    """What the jobs of this process work with (set once when the daemon starts)."""
+
+    settings: Settings
+    engine: Engine
+    lock: DaemonLock | None = None
+    metrics: DaemonMetrics | None = None
+    reschedule: Callable[[str, datetime], None] | None = None  # job id, next run (the scheduler's)
+    results: list[dict[str, Any]] | None = None  # kept by `run --once` only: a daemon runs for months
+    last: dict[str, Any] = field(default_factory=dict)  # latest outcome per kind, for /healthz
+    raise_errors: bool = False  # under the scheduler: failures go on to its listener
+    stop: Callable[[], None] | None = None  # stops the daemon (the database lock was lost)
+    lost_lock: bool = False
+
+    def record(self, **result: Any) -> None:
+        """Keep one job's result (only for `run --once`)."""
+        if self.results is not None:
+            self.results.append(result)
+
+
+_context: RunContext | None = None
+
+
+def set_context(ctx: RunContext) -> RunContext:
+    """Make `ctx` the context of this process's jobs."""
+    global _context
+    _context = ctx
+    return ctx
+
+
+def _ctx() -> RunContext:
+    if _context is None:
+        raise RuntimeError("the daemon context is not set")
+    return _context
+
+
+def tracked(job_id: str, kind: str, work: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """Run a job's work with its run recorded; a failure is recorded (and re-raised for the scheduler's listener)."""
+    ctx = _ctx()
+    wait_s = ctx.settings.database_wait_seconds
+    if ctx.lock is not None:
+        try:
+            ctx.lock.ensure()  # PostgreSQL: a connection lost with the database may have taken the lock with it
+        except AlreadyRunning as exc:
+            logger.error("%s: stopping", exc)
+            ctx.lost_lock = True
+            if ctx.stop is not None:
+                ctx.stop()
+            return {}
+    run_id = wait_for_database(lambda: _start(ctx.engine, job_id), f"{job_id}: start", wait_s, logger)
+    started = time.monotonic()
+    status, summary, error, failure = "ok", dict[str, Any](), None, None
+    try:
+        summary = wait_for_database(work, job_id, wait_s, logger)
+        status = str(summary.pop("status", "ok"))
+        error = summary.pop("error", None)
+    except Exception as exc:  # noqa: BLE001 - recorded, logged, and the daemon goes on
+        status, error, failure = "failed", f"{type(exc).__name__}: {exc}", exc
+        if not isinstance(exc, DatabaseUnavailable):
+            logger.exception("job %s failed", job_id)
+    duration = time.monotonic() - started
+    try:
+        wait_for_database(lambda: _finish(ctx.engine, run_id, status, duration, summary, error),
+                          f"{job_id}: finish", wait_s, logger)
+    except DatabaseUnavailable:
+        logger.error("could not record the end of job %s (%s)", job_id, status)
+    if ctx.metrics is not None:
+        ctx.metrics.job_finished(kind, status, duration)
+    ctx.last[kind] = {"job": job_id, "status": status, "at": utcnow().isoformat(timespec="seconds")}
+    ctx.record(job=job_id, status=status, **summary)
+    if status != "ok":
+        logger.warning("job %s: %s%s", job_id, status, f" — {error}" if error else "")
+    if failure is not None and ctx.raise_errors:
+        raise failure
+    return summary
+
+
+def _start(engine: Engine, job_id: str) -> int:
+    with session_scope(engine, write=True) as session:
+        return job_runs.start_job_run(session, job_id)
+
+
+def _finish(engine: Engine, run_id: int, status: str, duration: float, summary: dict[str, Any],
+            error: str | None) -> None:
+    with session_scope(engine, write=True) as session:
+        job_runs.finish_job_run(session, run_id, status, duration, summary, error)
+
+
+# ---------------------------------------------------------------------------------------- the jobs
+
+def collect_job(source_id: str) -> None:
+    """Collect one source once (crawl and extraction), then schedule its next run from its health."""
+    ctx = _ctx()
+
+    def work() -> dict[str, Any]:
+        with session_scope(ctx.engine) as session:
+            source = session.get(Source, source_id)
+            config = dict(source.config) if source is not None and source.enabled else None
+        if config is None:
+            logger.warning("source %s is gone or disabled: not collected", source_id)
+            return {"status": "skipped"}
+        report = crawl(ctx.settings, ctx.engine, [config])
+        new = report.work.new
+        if ctx.metrics is not None:
+            ctx.metrics.collected.labels(source_id).inc(new)
+            if report.work.errors:
+                ctx.metrics.errors.labels("extraction").inc(report.work.errors)
+            if report.status != "ok":
+                ctx.metrics.errors.labels(f"crawl_{report.status}").inc()
+        with session_scope(ctx.engine) as session:
+            row = session.get(Source, source_id)
+            due = row.next_due_at if row is not None else None
+        if ctx.reschedule is not None and due is not None:
+            ctx.reschedule(f"collect:{source_id}", _jittered(due, ctx.settings))
+        out: dict[str, Any] = {"status": "ok" if report.status == "ok" else "failed", "new": new,
+                               "crawl": report.status}
+        if report.message:
+            out["error"] = report.message
+        return out
+
+    tracked(f"collect:{source_id}", "collect", work)
+
+
+def analyse_job() -> None:
+    """Extract every page still queued (an interrupted crawl's), then analyse every article waiting."""
+    ctx = _ctx()
+
+    def work() -> dict[str, Any]:
+        with WorkPool(ctx.settings, analyse=True) as pool:
+            pool.drain(ctx.engine)
+            done = pool.analyse_waiting(ctx.engine, ctx.settings.analyse_batch_size)
+        if ctx.metrics is not None:
+            ctx.metrics.analysed.inc(done.analysed)
+            ctx.metrics.flagged.inc(done.flagged)
+        if done.analysed:
+            logger.info("analysed %d, flagged %d", done.analysed, done.flagged)
+        return {"extracted": done.extracted, "analysed": done.analysed, "flagged": done.flagged,
+                "failed": done.failed}
+
+    tracked("analyse", "analyse", work)
+
+
+def health_job() -> None:
+    """Each enabled source's health; a failing, stale or never-collected one is logged for a person."""
+    ctx = _ctx()
+
+    def work() -> dict[str, Any]:
+        now = utcnow()
+        states: dict[str, list[str]] = {}
+        with session_scope(ctx.engine) as session:
+            week = dict(session.execute(select(Article.source_id, func.count(Article.id))
+                                        .where(Article.fetched_at >= now - timedelta(days=7))
+                                        .group_by(Article.source_id)).all())
+            for source in session.scalars(select(Source).where(Source.enabled).order_by(Source.id)):
+                health = assess_health(source.enabled, source.last_success_at, source.last_new_at,
+                                       source.consecutive_failures, week.get(source.id, 0) / 7.0,
+                                       source.created_at, now)
+                states.setdefault(health.state, []).append(source.id)
+                if health.state != "ok":
+                    logger.warning("source %s: %s — %s", source.id, health.state, health.reason)
+        return {state: sorted(ids) for state, ids in sorted(states.items())}
+
+    tracked("health", "health", work)
+
+
+def recheck_job() -> None:
+    """Fetch flagged articles' original URLs again and record edits and deletions as evidence."""
+    ctx = _ctx()
+
+    def work() -> dict[str, Any]:
+        from pipeline.evidence import recheck_flagged
+
+        report = recheck_flagged(ctx.settings, ctx.engine)
+        return {k: v for k, v in vars(report).items() if isinstance(v, int)}
+
+    tracked("recheck", "recheck", work)
+
+
+def housekeeping_job() -> None:
+    """Retention and database upkeep."""
+    ctx = _ctx()
+
+    def work() -> dict[str, Any]:
+        from pipeline.daemon.housekeeping import housekeeping
+
+        return housekeeping(ctx.settings, ctx.engine)
+
+    tracked("housekeeping", "housekeeping", work)
+
+
+DAILY = {"health": health_job, "recheck": recheck_job, "housekeeping": housekeeping_job}
+
+
+def _jittered(due: datetime, settings: Settings) -> datetime:
+    """A source's next run: when its health says, plus up to a tenth of its interval, so sources spread out."""
+    import random
+
+    now = datetime.now(UTC)
+    spread = max(0.0, (due - now).total_seconds()) * 0.1
+    return due + timedelta(seconds=random.uniform(0, spread))  # noqa: S311 - spreading load, not security
