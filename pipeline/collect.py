@@ -23,7 +23,7 @@ from config.settings import Settings
 from pipeline.health import next_interval
 from pipeline.workers import PoolReport, WorkPool
 from store import repo
-from store.db import session_scope
+from store.db import describe_error, is_transient, session_scope, stop_requested
 from store.models import utcnow
 
 logger = logging.getLogger(__name__)
@@ -62,6 +62,7 @@ class CrawlReport:
     log_path: Path
     work: PoolReport = field(default_factory=PoolReport)
     usage: CrawlUsage = field(default_factory=CrawlUsage)
+    database_outage_s: float = 0.0  # how long the page queue could not be read during the crawl
 
 
 def _job_settings(settings: Settings, run_id: str, log_path: Path) -> dict[str, Any]:
@@ -132,9 +133,22 @@ def crawl(settings: Settings, engine: Engine, sources: list[dict[str, Any]],
         run_id, job_file, log_path = prepare_job(settings, engine, sources, Path(tmp))
 
         shown = [0.0]  # when progress was last shown
+        outage = [0.0, 0.0]  # since when the database has not answered (0: it does), seconds in all
 
         def tick() -> None:
-            pool.poll(engine)
+            try:
+                pool.poll(engine)
+                if outage[0]:
+                    outage[1] += time.monotonic() - outage[0]
+                    outage[0] = 0.0
+            except Exception as exc:  # noqa: BLE001 - the crawl goes on; what it queued waits for drain()
+                if not is_transient(exc):
+                    raise
+                if not outage[0]:  # once per outage, not at every tick
+                    outage[0] = time.monotonic()
+                    logger.warning("CSDL không sẵn sàng / database unavailable (%s): the crawl goes on, "
+                                   "its pages wait", describe_error(exc))
+                return
             if progress is not None and time.monotonic() - shown[0] >= PROGRESS_SECONDS:
                 shown[0] = time.monotonic()
                 with session_scope(engine) as session:
@@ -150,7 +164,8 @@ def crawl(settings: Settings, engine: Engine, sources: list[dict[str, Any]],
         repo.finish_crawl_run(session, run_id, status, message)
         update_health(session, run_id, sources, status, settings.min_interval_minutes)
         rows = repo.source_summary(session, run_id)
-    return CrawlReport(run_id, status, exit_code, message, rows, log_path, pool.report, usage)
+    return CrawlReport(run_id, status, exit_code, message, rows, log_path, pool.report, usage,
+                       round(outage[1] + (time.monotonic() - outage[0] if outage[0] else 0.0), 1))
 
 
 def _reaped(process: subprocess.Popen[bytes], usage: CrawlUsage, started: float) -> bool:
@@ -194,8 +209,12 @@ def _run_subprocess(job_file: Path, timeout: int, tick: Callable[[], None] | Non
             stdout=subprocess.DEVNULL, stderr=err, start_new_session=True,
         )
     deadline = time.monotonic() + timeout
+    asked_to_stop = False
     try:
         while not _reaped(process, usage, started):
+            if stop_requested() and not asked_to_stop:  # Scrapy's graceful stop: what it fetched is stored
+                process.send_signal(signal.SIGTERM)
+                asked_to_stop = True
             if time.monotonic() > deadline:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
@@ -203,7 +222,7 @@ def _run_subprocess(job_file: Path, timeout: int, tick: Callable[[], None] | Non
             if tick is not None:
                 tick()
             time.sleep(TICK_SECONDS)
-    except KeyboardInterrupt:
+    except BaseException:  # interrupted, or the caller's work failed: no crawl is left running behind
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
         raise

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from config.settings import Settings
+from crawlers.run import die_with_parent
 from pipeline.analyse import AnalyseReport
 from pipeline.units import (
     ExtractOutcome,
@@ -28,10 +30,11 @@ from pipeline.units import (
     give_up_page,
 )
 from store import repo
-from store.db import session_scope
+from store.db import request_stop, session_scope, stop_requested
 
 logger = logging.getLogger(__name__)
 
+STOP_CHECK_SECONDS = 1.0  # how often a coordinator waiting for batches looks for a stop request
 MAX_CRASHES_PER_PAGE = 2  # a page alone in a batch that kills its worker this often is quarantined
 
 
@@ -53,6 +56,11 @@ def worker_count(settings: Settings) -> int:
 
 
 def _start_worker() -> None:
+    # a worker inherits the daemon's signal handlers: SIGTERM simply ends it (its transaction rolls
+    # back), and SIGUSR1 is the coordinator passing a stop request on (waits for the database end)
+    die_with_parent()  # a worker never outlives its coordinator (killed with SIGKILL, it cannot stop us)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGUSR1, lambda _signum, _frame: request_stop())
     forget_engines()
 
 
@@ -72,6 +80,7 @@ class WorkPool:
         self.crashes: dict[int, int] = {}
         self._submit_later: list[tuple[str, list[int]]] = []
         self.report = PoolReport()
+        self.stop_forwarded = False
 
     def __enter__(self) -> WorkPool:
         self._start()
@@ -87,6 +96,15 @@ class WorkPool:
             # fork: workers start in milliseconds with the libraries already imported
             self.executor = ProcessPoolExecutor(self.workers, mp_context=get_context("fork"),
                                                 initializer=_start_worker)
+
+    def _forward_stop(self) -> None:
+        """SIGTERM reached the daemon: workers waiting for the database give up; the others finish their batch."""
+        self.stop_forwarded = True
+        for process in list(getattr(self.executor, "_processes", {}).values()):
+            try:
+                os.kill(process.pid, signal.SIGUSR1)
+            except ProcessLookupError:
+                pass
 
     def close(self) -> None:
         if self.executor is not None:
@@ -135,7 +153,13 @@ class WorkPool:
 
         if not self.in_flight:
             return
-        done, _ = wait(list(self.in_flight), timeout=None if block else 0, return_when=FIRST_COMPLETED)
+        while True:
+            done, _ = wait(list(self.in_flight), timeout=STOP_CHECK_SECONDS if block else 0,
+                           return_when=FIRST_COMPLETED)
+            if stop_requested() and not self.stop_forwarded:
+                self._forward_stop()
+            if done or not block:
+                break
         broken = False
         for future in done:
             if future not in self.in_flight:  # already handed to a new pool by a restart

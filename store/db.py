@@ -7,7 +7,6 @@ import logging
 import os
 import re
 import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
@@ -185,6 +184,23 @@ class DatabaseUnavailable(DatabaseError):
     """The database stayed unreachable or locked longer than the caller would wait."""
 
 
+class StopRequested(RuntimeError):
+    """The process was asked to stop (SIGTERM): the unit of work was abandoned before it wrote."""
+
+
+_stop = threading.Event()
+
+
+def request_stop() -> None:
+    """Ask this process's waits to give up: SIGTERM must not wait out a database that is away."""
+    _stop.set()
+
+
+def stop_requested() -> bool:
+    """Whether request_stop() was called in this process."""
+    return _stop.is_set()
+
+
 def is_transient(exc: BaseException) -> bool:
     """True for an error that waiting fixes: SQLite locked or busy, PostgreSQL gone, refusing or restarting."""
     if isinstance(exc, DatabaseUnavailable):
@@ -212,6 +228,8 @@ def wait_for_database(work: Callable[[], T], what: str, max_wait_s: float, log: 
                       on_wait: Callable[[BaseException, float], None] | None = None) -> T:
     """Run `work`; while it fails with a transient database error, wait (doubling, up to a minute) and retry.
 
+    A stop request (request_stop) ends the wait at once with StopRequested.
+
     The work must be a whole unit that is safe to run again (read, compute, one write transaction).
     After `max_wait_s` of waiting the last error is raised as DatabaseUnavailable, so no "database is
     locked" reaches a person as such.
@@ -227,17 +245,21 @@ def wait_for_database(work: Callable[[], T], what: str, max_wait_s: float, log: 
             if waited >= max_wait_s:
                 raise DatabaseUnavailable(
                     f"CSDL không sẵn sàng sau {waited:.0f} giây / database unavailable for {waited:.0f} s "
-                    f"({what}): {_first_line(exc)}") from exc
+                    f"({what}): {describe_error(exc)}") from exc
             log.warning("CSDL không sẵn sàng / database unavailable (%s): %s; thử lại sau / retrying in %.0f s",
-                        what, _first_line(exc), delay)
+                        what, describe_error(exc), delay)
             if on_wait is not None:
                 on_wait(exc, delay)
-            time.sleep(delay)
+            if _stop.wait(delay):
+                raise StopRequested("dừng theo yêu cầu / asked to stop while waiting for the database") from exc
             waited += delay
             delay = min(RETRY_MAX_S, delay * 2)
 
 
-def _first_line(exc: BaseException) -> str:
+def describe_error(exc: BaseException) -> str:
+    """The first line of a database error, in words for a person where it is a known one."""
     orig = getattr(exc, "orig", None) or exc
+    if type(orig).__module__.startswith("sqlite3") and "locked" in str(orig).lower():
+        return "SQLite: một tiến trình khác đang ghi / another process is writing"
     lines = str(orig).strip().splitlines()
     return lines[0] if lines else type(exc).__name__

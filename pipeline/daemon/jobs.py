@@ -23,7 +23,7 @@ from pipeline.daemon.metrics import DaemonMetrics
 from pipeline.health import assess_health
 from pipeline.workers import WorkPool
 from store import jobs as job_runs
-from store.db import DatabaseUnavailable, session_scope, wait_for_database
+from store.db import DatabaseUnavailable, StopRequested, session_scope, wait_for_database
 from store.models import Article, Source, utcnow
 
 logger = logging.getLogger(__name__)
@@ -84,15 +84,26 @@ def tracked(job_id: str, kind: str, work: Callable[[], dict[str, Any]]) -> dict[
     run_id = wait_for_database(lambda: _start(ctx.engine, job_id), f"{job_id}: start", wait_s, logger)
     started = time.monotonic()
     status, summary, error, failure = "ok", dict[str, Any](), None, None
+    waited = [0.0]
+
+    def count_wait(_exc: BaseException, seconds: float) -> None:
+        waited[0] += seconds
+        if ctx.metrics is not None:
+            ctx.metrics.errors.labels("database_unavailable").inc()
+
     try:
-        summary = wait_for_database(work, job_id, wait_s, logger)
+        summary = wait_for_database(work, job_id, wait_s, logger, count_wait)
         status = str(summary.pop("status", "ok"))
         error = summary.pop("error", None)
+    except StopRequested as exc:  # SIGTERM while the job waited: nothing half-written, redone next time
+        status, error = "interrupted", str(exc)
     except Exception as exc:  # noqa: BLE001 - recorded, logged, and the daemon goes on
         status, error, failure = "failed", f"{type(exc).__name__}: {exc}", exc
         if not isinstance(exc, DatabaseUnavailable):
             logger.exception("job %s failed", job_id)
     duration = time.monotonic() - started
+    if waited[0]:  # status shows it: the database was away
+        summary["waited_for_database_s"] = int(summary.get("waited_for_database_s", 0)) + round(waited[0])
     try:
         wait_for_database(lambda: _finish(ctx.engine, run_id, status, duration, summary, error),
                           f"{job_id}: finish", wait_s, logger)
@@ -144,12 +155,16 @@ def collect_job(source_id: str) -> None:
         with session_scope(ctx.engine) as session:
             row = session.get(Source, source_id)
             due = row.next_due_at if row is not None else None
+            # the crawl may end well while every feed of the source failed: the source's health says
+            failed = report.status != "ok" or (row is not None and row.consecutive_failures > 0)
+            reason = report.message or (row.last_error if row is not None and failed else None)
         if ctx.reschedule is not None and due is not None:
             ctx.reschedule(f"collect:{source_id}", _jittered(due, ctx.settings))
-        out: dict[str, Any] = {"status": "ok" if report.status == "ok" else "failed", "new": new,
-                               "crawl": report.status}
-        if report.message:
-            out["error"] = report.message
+        out: dict[str, Any] = {"status": "failed" if failed else "ok", "new": new, "crawl": report.status}
+        if report.database_outage_s:
+            out["waited_for_database_s"] = round(report.database_outage_s)
+        if reason:
+            out["error"] = reason
         return out
 
     tracked(f"collect:{source_id}", "collect", work)

@@ -46,9 +46,17 @@ class DaemonLock:
             handle.write(str(os.getpid()))
             handle.flush()
             self._file = handle
+            # A forked worker shares this open file, and with it the lock: were the daemon killed, a
+            # worker outliving it would keep the next daemon out. Children close their copy at once.
+            os.register_at_fork(after_in_child=self._forget_in_child)
         else:
             self._take_pg()
         return self
+
+    def _forget_in_child(self) -> None:
+        if self._file is not None:
+            self._file.close()  # the child's descriptor only: the daemon's keeps the lock
+            self._file = None
 
     def ensure(self) -> None:
         """Before each job: on PostgreSQL, make sure the session holding the lock is still alive.
@@ -64,7 +72,8 @@ class DaemonLock:
                 self._conn.commit()
                 return
             except Exception:  # noqa: BLE001 - the session is gone, and its lock with it
-                logger.warning("the daemon lock's database session was lost; taking the lock again")
+                logger.warning("CSDL không sẵn sàng / database unavailable: the daemon lock's session was lost; "
+                               "taking the lock again")
                 try:
                     self._conn.close()
                 except Exception:  # noqa: BLE001 - already broken

@@ -50,5 +50,14 @@ def configure_logging(log_format: str, log_file: Path | None, max_mb: int, backu
         old.close()
     root.addHandler(handler)
     root.setLevel(level)
-    # APScheduler reports every run at INFO ("Running job ..."): the daemon records runs itself
+    # APScheduler reports every run at INFO ("Running job ..."): the daemon records runs itself; and
+    # while one long job runs, every skipped tick of a frequent one would be a warning a second
     logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
+    handler.addFilter(_SkippedTicks())
+
+
+class _SkippedTicks(logging.Filter):
+    """Drops APScheduler's "skipped: maximum number of running instances reached" (one job at a time is the design)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.name.startswith("apscheduler") and "maximum number of running instances" in str(record.msg))

@@ -27,7 +27,7 @@ from pipeline.daemon.jobs import DAILY, RunContext, analyse_job, collect_job, se
 from pipeline.daemon.lock import DaemonLock
 from pipeline.daemon.metrics import DaemonMetrics, serve
 from store import jobs as job_runs
-from store.db import make_engine, session_scope, wait_for_database
+from store.db import make_engine, request_stop, session_scope, wait_for_database
 from store.models import Source
 
 logger = logging.getLogger(__name__)
@@ -37,6 +37,40 @@ MISFIRE_GRACE_SECONDS = 6 * 3600
 # local times of the daily jobs (HDM_TIMEZONE): quiet hours first, the health report before the office opens
 DAILY_AT = {"recheck": (2, 30), "housekeeping": (3, 30), "health": (6, 0)}
 DAY = timedelta(days=1)
+
+
+class WaitingJobStore(SQLAlchemyJobStore):  # type: ignore[misc]
+    """APScheduler's SQLAlchemy job store, waiting out an unavailable database instead of raising.
+
+    APScheduler retries a failed look for due jobs, but an error while it updates a job after a
+    run would end its main loop, and with it the daemon.
+    """
+
+    def __init__(self, wait_s: float, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.wait_s = wait_s
+
+    def _waiting(self, name: str, *args: Any) -> Any:
+        method = getattr(super(), name)
+        return wait_for_database(lambda: method(*args), f"job store: {name}", self.wait_s, logger)
+
+    def lookup_job(self, job_id: str) -> Any:
+        return self._waiting("lookup_job", job_id)
+
+    def get_next_run_time(self) -> Any:
+        return self._waiting("get_next_run_time")
+
+    def get_all_jobs(self) -> Any:
+        return self._waiting("get_all_jobs")
+
+    def add_job(self, job: Any) -> None:
+        self._waiting("add_job", job)
+
+    def update_job(self, job: Any) -> None:
+        self._waiting("update_job", job)
+
+    def remove_job(self, job_id: str) -> None:
+        self._waiting("remove_job", job_id)
 
 
 def due_sources(engine: Engine, now: datetime | None = None) -> list[str]:
@@ -113,8 +147,9 @@ def run_forever(settings: Settings, engine: Engine, source_ids: list[str], lock:
     # the job store gets an engine (and connection pool) of its own: the jobs fork worker processes,
     # and no lock of the pools they inherit should be held by the scheduler's thread at that moment
     scheduler = BlockingScheduler(
-        jobstores={"default": SQLAlchemyJobStore(engine=make_engine(settings.database_url, check=False),
-                                                 tablename=JOBS_TABLE)},
+        jobstores={"default": WaitingJobStore(settings.database_wait_seconds,
+                                              engine=make_engine(settings.database_url, check=False),
+                                              tablename=JOBS_TABLE)},
         executors={"default": ThreadPoolExecutor(1)},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE_SECONDS},
         timezone=UTC,
@@ -160,6 +195,7 @@ def run_forever(settings: Settings, engine: Engine, source_ids: list[str], lock:
 
     def stop(signum: int, _frame: Any) -> None:
         logger.warning("signal %s: finishing the current job, then stopping", signum)
+        request_stop()  # a job waiting for the database, or for a long crawl, gives up instead
         scheduler.shutdown(wait=False)
 
     signal.signal(signal.SIGTERM, stop)

@@ -10,72 +10,30 @@ from pathlib import Path
 import httpx
 import pytest
 import yaml
-from sqlalchemy import func, inspect, select, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import inspect, select, text
 
-from pipeline.collect import subprocess_env
 from pipeline.daemon.lock import DaemonLock
 from store.db import make_engine, session_scope
 from store.migrate import upgrade
-from store.models import Analysis, Article, JobRun, Source
+from store.models import Source
 from tests.conftest import free_port
-
-
-def _sources_file(demo_web, tmp_path: Path) -> Path:
-    sources = [{**site.source_config(demo_web.base_url), "enabled": True} for site in demo_web.sites.values()]
-    path = tmp_path / "sources.yaml"
-    path.write_text(yaml.safe_dump({"sources": sources}, allow_unicode=True), encoding="utf-8")
-    return path
-
-
-def _env(url: str, metrics: str = "") -> dict[str, str]:
-    return dict(subprocess_env(), HDM_DATABASE_URL=url, HDM_ALLOW_PRIVATE_HOSTS="true",
-                HDM_SCRAPY__DOWNLOAD_DELAY="0", HDM_SCRAPY__AUTOTHROTTLE_ENABLED="false",
-                HDM_METRICS_ADDRESS=metrics)
-
-
-def _run(url: str, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "pipeline.cli", "run", *args], env=_env(url),
-                          capture_output=True, text=True, timeout=timeout)
-
-
-def _counts(url: str) -> tuple[int, int]:
-    engine = make_engine(url)
-    try:
-        with session_scope(engine) as s:
-            return (int(s.scalar(select(func.count(Article.id))) or 0),
-                    int(s.scalar(select(func.count(Analysis.id))) or 0))
-    except OperationalError:  # the daemon has not created the tables yet
-        return 0, 0
-    finally:
-        engine.dispose()
-
-
-def _finished_jobs(url: str) -> dict[str, str]:
-    engine = make_engine(url)
-    try:
-        with session_scope(engine) as s:
-            return {r.job_id: r.status for r in s.scalars(select(JobRun).where(JobRun.finished_at.is_not(None)))}
-    except OperationalError:
-        return {}
-    finally:
-        engine.dispose()
+from tests.fixtures.daemon import counts, daemon_env, finished_jobs, run_cli, sources_file
 
 
 def test_run_once_collects_and_analyses_every_due_source_then_nothing_is_due(db_url, demo_web, tmp_path):
     expected = sum(len(s.articles) for s in demo_web.sites.values())
-    sources = _sources_file(demo_web, tmp_path)
-    first = _run(db_url, "--once", "--sources", str(sources))
+    sources = sources_file(demo_web, tmp_path)
+    first = run_cli(db_url, "--once", "--sources", str(sources))
     assert first.returncode == 0, first.stderr
-    assert _counts(db_url) == (expected, expected)
+    assert counts(db_url) == (expected, expected)
     assert first.stdout.count("job=collect:") == len(demo_web.sites)
     engine = make_engine(db_url)
     with session_scope(engine) as s:
         assert all(src.next_due_at is not None for src in s.scalars(select(Source).where(Source.enabled)))
-    second = _run(db_url, "--once", "--sources", str(sources))  # nothing is due yet: nothing is collected
+    second = run_cli(db_url, "--once", "--sources", str(sources))  # nothing is due yet: nothing is collected
     assert second.returncode == 0, second.stderr
     assert "job=collect:" not in second.stdout and "job=analyse" in second.stdout
-    assert _counts(db_url) == (expected, expected)
+    assert counts(db_url) == (expected, expected)
 
 
 def test_a_second_daemon_on_the_same_database_refuses_to_start(db_url, tmp_path):
@@ -83,32 +41,32 @@ def test_a_second_daemon_on_the_same_database_refuses_to_start(db_url, tmp_path)
     upgrade(engine)
     sqlite_path = Path(db_url.split("///", 1)[1]) if db_url.startswith("sqlite") else None
     with DaemonLock(engine, sqlite_path):
-        second = _run(db_url, "--once", timeout=120)
+        second = run_cli(db_url, "--once", timeout=120)
     assert second.returncode == 3
     assert "another 'hdmonitor run' is already running on this database" in second.stderr
     assert "Traceback" not in second.stderr
-    again = _run(db_url, "--once", timeout=300)  # the lock is released with its holder
+    again = run_cli(db_url, "--once", timeout=300)  # the lock is released with its holder
     assert again.returncode == 0, again.stderr
 
 
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
 def test_the_daemon_collects_on_start_and_stops_cleanly(sqlite_url, demo_web, tmp_path, stop):
     expected = sum(len(s.articles) for s in demo_web.sites.values())
-    sources = _sources_file(demo_web, tmp_path)
+    sources = sources_file(demo_web, tmp_path)
     log = tmp_path / "daemon.log"
     address = f"127.0.0.1:{free_port()}"
     with log.open("w") as out:
         daemon = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "run", "--sources", str(sources)],
-                                  env=_env(sqlite_url, address), stdout=out, stderr=subprocess.STDOUT, text=True)
+                                  env=daemon_env(sqlite_url, address), stdout=out, stderr=subprocess.STDOUT, text=True)
     try:
         deadline = time.monotonic() + 240
         while time.monotonic() < deadline and daemon.poll() is None:
-            if os.path.exists(sqlite_url.split("///", 1)[1]) and _counts(sqlite_url) == (expected, expected) \
-                    and "housekeeping" in _finished_jobs(sqlite_url):
+            if os.path.exists(sqlite_url.split("///", 1)[1]) and counts(sqlite_url) == (expected, expected) \
+                    and "housekeeping" in finished_jobs(sqlite_url):
                 break
             time.sleep(0.5)
         assert daemon.poll() is None, log.read_text()
-        assert _counts(sqlite_url) == (expected, expected), log.read_text()
+        assert counts(sqlite_url) == (expected, expected), log.read_text()
         health = httpx.get(f"http://{address}/healthz", timeout=30)
         assert health.status_code == 200 and health.json()["database"] == "ok", health.text
         metrics = httpx.get(f"http://{address}/metrics", timeout=30).text
@@ -127,8 +85,8 @@ def test_the_daemon_collects_on_start_and_stops_cleanly(sqlite_url, demo_web, tm
         jobs = set(conn.execute(text("SELECT id FROM scheduler_jobs")).scalars())
     daily = {"health", "recheck", "housekeeping"}
     assert jobs == {"analyse"} | daily | {f"collect:{s['id']}" for s in yaml.safe_load(sources.read_text())["sources"]}
-    assert set(_finished_jobs(sqlite_url)) == jobs  # every job ran on start, and its run was recorded
-    status = subprocess.run([sys.executable, "-m", "pipeline.cli", "status"], env=_env(sqlite_url),
+    assert set(finished_jobs(sqlite_url)) == jobs  # every job ran on start, and its run was recorded
+    status = subprocess.run([sys.executable, "-m", "pipeline.cli", "status"], env=daemon_env(sqlite_url),
                             capture_output=True, text=True, timeout=120)
     assert status.returncode == 0, status.stderr
     assert all(f"  {job}: " in status.stdout for job in jobs), status.stdout
