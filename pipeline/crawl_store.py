@@ -122,9 +122,14 @@ class StoreItems:
         self.engine = make_engine(self.database_url)
         sources = getattr(spider, "sources", None) or getattr(getattr(self.crawler, "spider", None),
                                                               "sources", None) or []
-        with session_scope(self.engine, write=True) as session:
-            for source in sources:
-                repo.start_crawl_run(session, self.run_id, source["id"])
+        engine = self.engine
+
+        def start_runs() -> None:
+            with session_scope(engine, write=True) as session:
+                for source in sources:
+                    repo.start_crawl_run(session, self.run_id, source["id"])
+
+        wait_for_database(start_runs, "crawl: start", self.wait_s, logger)
         # The writer thread holds the database's write lock while it writes, and every step of SQLite
         # gives the GIL away: with the default 5 ms switch interval, getting it back from the busy
         # reactor stretched each write transaction (and the extraction workers waiting on it) many times.
@@ -141,13 +146,21 @@ class StoreItems:
         if self.writer is not None:
             self.writer.join()
         if reason == "finished":
-            with session_scope(self.engine, write=True) as session:
-                for state in self.states.values():
-                    if state.url in self.dirty:
-                        continue
-                    repo.save_entry_state(session, state.source_id, state.url, url_hash(state.url),
-                                          state.changed, state.etag, state.last_modified, state.body_hash,
-                                          state.entries)
+            engine = self.engine
+
+            def save_states() -> None:
+                with session_scope(engine, write=True) as session:
+                    for state in self.states.values():
+                        if state.url in self.dirty:
+                            continue
+                        repo.save_entry_state(session, state.source_id, state.url, url_hash(state.url),
+                                              state.changed, state.etag, state.last_modified, state.body_hash,
+                                              state.entries)
+
+            try:
+                wait_for_database(save_states, "crawl: feed states", self.wait_s, logger)
+            except DatabaseUnavailable as exc:  # the feeds are read in full again next time: nothing is lost
+                logger.error("feed states not saved: %s", exc)
         self.engine.dispose()
 
     def process_item(self, item: Any, spider: Spider | None = None) -> Any:
@@ -215,11 +228,15 @@ class StoreItems:
         origin = getattr(item, "origin", None)
         if origin:
             self.dirty.add(origin)
-        with session_scope(self.engine, write=True) as session:
-            source_id = getattr(item, "source_id", None)
-            repo.quarantine(session, getattr(item, "url", "?"), failure, self.run_id, source_id)
-            if source_id:
-                repo.count_crawl(session, self.run_id, source_id, errors=1)
+        source_id = getattr(item, "source_id", None)
+
+        def quarantine() -> None:
+            with session_scope(engine, write=True) as session:
+                repo.quarantine(session, getattr(item, "url", "?"), failure, self.run_id, source_id)
+                if source_id:
+                    repo.count_crawl(session, self.run_id, source_id, errors=1)
+
+        wait_for_database(quarantine, "crawl: quarantine", self.wait_s, logger)
         return ["error"]
 
     def _record(self, session: Any, item: Any, counts: Counter[tuple[str, str]]) -> str:

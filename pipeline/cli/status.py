@@ -50,9 +50,12 @@ def cmd_status(args: argparse.Namespace) -> int:
         week = dict(session.execute(select(Article.source_id, func.count(Article.id))
                                     .where(Article.fetched_at >= now - timedelta(days=7))
                                     .group_by(Article.source_id)).all())
+        health_lines = []
         for source in session.scalars(select(Source).where(Source.enabled).order_by(Source.id)):
             health = assess_health(source.enabled, source.last_success_at, source.last_new_at,
                                    source.consecutive_failures, week.get(source.id, 0) / 7.0, source.created_at, now)
+            health_lines.append(f"  {source.id}: {health.state}, {week.get(source.id, 0)} bài 7 ngày / articles "
+                                f"in 7 days, thành công cuối / last success {local_time(source.last_success_at, tz)}")
             if health.state in ("failing", "stale"):
                 warnings.append(f"nguồn / source {source.id}: {health.state} — {health.reason}")
     if queued and oldest_page and now - oldest_page > QUEUE_WARN_AGE:
@@ -69,6 +72,10 @@ def cmd_status(args: argparse.Namespace) -> int:
                   f"{cases.get('open', 0)} hồ sơ mở / open cases")
     console.print(f"Lần thu thập cuối / last crawl: {local_time(last, tz)} ({tz})")
     console.print(f"Mô hình / model: {model or '—'}")
+    if health_lines:
+        console.print("Nguồn / sources (tình trạng / health):")
+        for line in health_lines:
+            console.print(line, markup=False)
     jobs = dict(_jobs(engine))
     with session_scope(engine) as session:
         last = job_runs.last_runs(session)

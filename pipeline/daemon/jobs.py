@@ -107,7 +107,7 @@ def tracked(job_id: str, kind: str, work: Callable[[], dict[str, Any]]) -> dict[
     try:
         wait_for_database(lambda: _finish(ctx.engine, run_id, status, duration, summary, error),
                           f"{job_id}: finish", wait_s, logger)
-    except DatabaseUnavailable:
+    except (DatabaseUnavailable, StopRequested):  # marked interrupted at the next start
         logger.error("could not record the end of job %s (%s)", job_id, status)
     if ctx.metrics is not None:
         ctx.metrics.job_finished(kind, status, duration)

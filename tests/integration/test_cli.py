@@ -106,7 +106,7 @@ def test_init_twice_and_sources_list(sqlite_url: str):
     for _ in range(2):
         result = run("init", db=sqlite_url)
         assert result.returncode == 0, result.stderr
-        assert "revision 0003" in result.stdout
+        assert "revision 0004" in result.stdout
     listing = run("sources", "list")
     assert listing.returncode == 0 and "vnexpress" in listing.stdout
 
