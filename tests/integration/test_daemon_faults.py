@@ -127,29 +127,31 @@ def test_two_daemons_started_together_exactly_one_runs(database, request, tmp_pa
     assert codes[daemons.index(running[0])] == 0
 
 
-def test_a_frozen_daemon_catches_up_once_per_job(sqlite_url, tmp_path, demo_web):
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_a_frozen_daemon_catches_up_once_per_job(database, request, tmp_path, demo_web):
     """SIGSTOP for several intervals looks to the scheduler like a clock jump: one catch-up run, not one per
     missed interval. Then two days of downtime: each job runs once on start."""
+    url = f"sqlite:///{tmp_path / 'hdm.db'}" if database == "sqlite" else request.getfixturevalue("pg_url")
     sources = sources_file(demo_web, tmp_path)
     log = tmp_path / "daemon.log"
-    daemon = _start(sqlite_url, sources, log, HDM_ANALYSE_INTERVAL_SECONDS="2")
+    daemon = _start(url, sources, log, HDM_ANALYSE_INTERVAL_SECONDS="2")
     try:
-        _wait(lambda: {"housekeeping", "analyse"} <= {r.job_id for r in job_runs(sqlite_url) if r.finished_at},
+        _wait(lambda: {"housekeeping", "analyse"} <= {r.job_id for r in job_runs(url) if r.finished_at},
               240, "the first runs of every job")
-        _wait(lambda: len([r for r in job_runs(sqlite_url) if r.job_id == "analyse"]) >= 3, 60, "analyse runs")
+        _wait(lambda: len([r for r in job_runs(url) if r.job_id == "analyse"]) >= 3, 60, "analyse runs")
         daemon.send_signal(signal.SIGSTOP)
         time.sleep(12)  # six analyse intervals missed
-        before = len([r for r in job_runs(sqlite_url) if r.job_id == "analyse"])
+        before = len([r for r in job_runs(url) if r.job_id == "analyse"])
         resumed = time.time()
         daemon.send_signal(signal.SIGCONT)
         time.sleep(1.5)  # the catch-up run, and not yet the next regular one
-        after = [r for r in job_runs(sqlite_url) if r.job_id == "analyse"]
+        after = [r for r in job_runs(url) if r.job_id == "analyse"]
         assert len(after) == before + 1, [r.started_at for r in after[-4:]]
         assert after[-1].started_at.timestamp() >= resumed - 0.5
     finally:
         assert _stop(daemon) == 0, log.read_text()[-3000:]
     # the server was off for two days: every job is due, and each runs once when it starts again
-    engine = make_engine(sqlite_url)
+    engine = make_engine(url)
     two_days = timedelta(days=2)
     with session_scope(engine, write=True) as s:
         for run in s.scalars(select(JobRun)):
@@ -160,17 +162,17 @@ def test_a_frozen_daemon_catches_up_once_per_job(sqlite_url, tmp_path, demo_web)
         conn.exec_driver_sql("UPDATE scheduler_jobs SET next_run_time = next_run_time - 172800")
         conn.commit()
     engine.dispose()
-    started = len(job_runs(sqlite_url))
-    daemon = _start(sqlite_url, sources, log, HDM_ANALYSE_INTERVAL_SECONDS="3600")
+    started = len(job_runs(url))
+    daemon = _start(url, sources, log, HDM_ANALYSE_INTERVAL_SECONDS="3600")
     try:
         expected_jobs = {"analyse", "health", "recheck", "housekeeping"} | {
             f"collect:{s['id']}" for s in yaml.safe_load(sources.read_text(encoding="utf-8"))["sources"]}
-        _wait(lambda: {r.job_id for r in job_runs(sqlite_url)[started:] if r.finished_at} >= expected_jobs, 240,
+        _wait(lambda: {r.job_id for r in job_runs(url)[started:] if r.finished_at} >= expected_jobs, 240,
               "the catch-up runs")
         time.sleep(3)
     finally:
         assert _stop(daemon) == 0
-    catch_up = Counter(r.job_id for r in job_runs(sqlite_url)[started:])
+    catch_up = Counter(r.job_id for r in job_runs(url)[started:])
     assert set(catch_up) == expected_jobs and set(catch_up.values()) == {1}, catch_up
 
 
