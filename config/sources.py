@@ -34,7 +34,9 @@ class SourceConfig(BaseModel):
     sitemaps: list[str] = Field(default_factory=list)
     listings: list[str] = Field(default_factory=list)
     article_selector: str | None = None
-    interval_minutes: int = Field(60, ge=5, le=10080)
+    # the daemon never visits a source more often than HDM_MIN_INTERVAL_MINUTES (5 by default), whatever
+    # is written here; below that only for benchmarks that compress time
+    interval_minutes: float = Field(60, gt=0, le=10080)
     enabled: bool = True
     prior: float = Field(0.0, ge=-1.0, le=1.0)
     notes: str | None = None

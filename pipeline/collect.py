@@ -257,7 +257,7 @@ def update_health(session: Any, run_id: str, sources: list[dict[str, Any]], stat
             source.last_success_at = now
         if run.new:
             source.last_new_at = now
-        base = float(cfg.get("interval_minutes", 60))
+        base = max(min_interval, float(cfg.get("interval_minutes", 60)))
         source.current_interval_minutes = next_interval(
             base, source.current_interval_minutes or base, run.new, failed, source.consecutive_failures,
             min_interval)

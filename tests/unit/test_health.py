@@ -28,3 +28,11 @@ def test_stale_is_relative_to_how_often_a_source_usually_publishes():
     assert busy.state == "stale"  # 20 a day, nothing for 3 days
     slow = assess_health(True, NOW, NOW - timedelta(days=3), 0, 0.2, WEEK_AGO, NOW)
     assert slow.state == "ok"  # one every five days: 3 quiet days are normal
+
+
+def test_the_interval_never_drops_below_the_floor():
+    # HDM_MIN_INTERVAL_MINUTES: 5 by default; benchmarks that compress time set it lower
+    assert next_interval(60, 6, new_items=9, failed=False, failures=0) == 30  # half the base at most
+    assert next_interval(4, 4, new_items=9, failed=False, failures=0) == 5
+    assert next_interval(0.25, 0.25, new_items=9, failed=False, failures=0, floor=0.025) == 0.1875
+    assert next_interval(0.25, 0.25, new_items=0, failed=True, failures=1, floor=0.025) == 0.5
