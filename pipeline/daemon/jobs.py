@@ -23,7 +23,7 @@ from pipeline.daemon.metrics import DaemonMetrics
 from pipeline.health import assess_health
 from pipeline.workers import WorkPool
 from store import jobs as job_runs
-from store.db import DatabaseUnavailable, StopRequested, session_scope, wait_for_database
+from store.db import DatabaseUnavailable, StopRequested, session_scope, stop_requested, wait_for_database
 from store.models import Article, Source, utcnow
 
 logger = logging.getLogger(__name__)
@@ -72,6 +72,9 @@ def tracked(job_id: str, kind: str, work: Callable[[], dict[str, Any]]) -> dict[
     """Run a job's work with its run recorded; a failure is recorded (and re-raised for the scheduler's listener)."""
     ctx = _ctx()
     wait_s = ctx.settings.database_wait_seconds
+    if stop_requested():  # queued behind the job that was running when SIGTERM came: not started at all
+        logger.info("job %s not started: the daemon is stopping", job_id)
+        return {}
     if ctx.lock is not None:
         try:
             ctx.lock.ensure()  # PostgreSQL: a connection lost with the database may have taken the lock with it
@@ -144,10 +147,13 @@ def collect_job(source_id: str) -> None:
         if config is None:
             logger.warning("source %s is gone or disabled: not collected", source_id)
             return {"status": "skipped"}
-        report = crawl(ctx.settings, ctx.engine, [config])
+        # what is new is analysed in the same unit: flags and alerts do not wait behind other sources' crawls
+        report = crawl(ctx.settings, ctx.engine, [config], analyse=True)
         new = report.work.new
         if ctx.metrics is not None:
             ctx.metrics.collected.labels(source_id).inc(new)
+            ctx.metrics.analysed.inc(report.work.analysed)
+            ctx.metrics.flagged.inc(report.work.flagged)
             if report.work.errors:
                 ctx.metrics.errors.labels("extraction").inc(report.work.errors)
             if report.status != "ok":
@@ -160,7 +166,8 @@ def collect_job(source_id: str) -> None:
             reason = report.message or (row.last_error if row is not None and failed else None)
         if ctx.reschedule is not None and due is not None:
             ctx.reschedule(f"collect:{source_id}", _jittered(due, ctx.settings))
-        out: dict[str, Any] = {"status": "failed" if failed else "ok", "new": new, "crawl": report.status}
+        out: dict[str, Any] = {"status": "failed" if failed else "ok", "new": new, "analysed": report.work.analysed,
+                               "flagged": report.work.flagged, "crawl": report.status}
         if report.database_outage_s:
             out["waited_for_database_s"] = round(report.database_outage_s)
         if reason:

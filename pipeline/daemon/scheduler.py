@@ -16,6 +16,7 @@ from typing import Any
 
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEvent
 from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.base import JobLookupError
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -157,7 +158,10 @@ def run_forever(settings: Settings, engine: Engine, source_ids: list[str], lock:
     metrics = DaemonMetrics(engine)
 
     def reschedule(job_id: str, when: datetime) -> None:
-        scheduler.modify_job(job_id, next_run_time=when)
+        try:
+            scheduler.modify_job(job_id, next_run_time=when)
+        except JobLookupError:  # the scheduler is shutting down; the source's next_due_at is stored anyway
+            logger.info("%s not rescheduled: the daemon is stopping", job_id)
 
     ctx = set_context(RunContext(settings, engine, lock=lock, metrics=metrics, reschedule=reschedule,
                                  raise_errors=True, stop=lambda: scheduler.shutdown(wait=False)))
