@@ -75,6 +75,7 @@ def tracked(job_id: str, kind: str, work: Callable[[], dict[str, Any]]) -> dict[
     if stop_requested():  # queued behind the job that was running when SIGTERM came: not started at all
         logger.info("job %s not started: the daemon is stopping", job_id)
         return {}
+    before = time.monotonic()
     if ctx.lock is not None:
         try:
             ctx.lock.ensure()  # PostgreSQL: a connection lost with the database may have taken the lock with it
@@ -87,7 +88,8 @@ def tracked(job_id: str, kind: str, work: Callable[[], dict[str, Any]]) -> dict[
     run_id = wait_for_database(lambda: _start(ctx.engine, job_id), f"{job_id}: start", wait_s, logger)
     started = time.monotonic()
     status, summary, error, failure = "ok", dict[str, Any](), None, None
-    waited = [0.0]
+    # the database was away before the job could even begin (the lock's session, the run's row): counted too
+    waited = [started - before if started - before >= 1.0 else 0.0]
 
     def count_wait(_exc: BaseException, seconds: float) -> None:
         waited[0] += seconds
