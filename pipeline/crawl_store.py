@@ -27,7 +27,7 @@ from crawlers.canonical import url_hash
 from crawlers.records import EntryPointState, FetchedPage, FetchProblem, KnownUrl
 from pipeline.ingest import IngestRefused, article_values, page_values
 from store import repo
-from store.db import DatabaseUnavailable, make_engine, session_scope, wait_for_database
+from store.db import DatabaseUnavailable, make_engine, wait_for_database, write_unit
 from store.models import Article, Page
 
 logger = logging.getLogger(__name__)
@@ -122,14 +122,12 @@ class StoreItems:
         self.engine = make_engine(self.database_url)
         sources = getattr(spider, "sources", None) or getattr(getattr(self.crawler, "spider", None),
                                                               "sources", None) or []
-        engine = self.engine
 
-        def start_runs() -> None:
-            with session_scope(engine, write=True) as session:
-                for source in sources:
-                    repo.start_crawl_run(session, self.run_id, source["id"])
+        def start_runs(session: Any) -> None:
+            for source in sources:
+                repo.start_crawl_run(session, self.run_id, source["id"])
 
-        wait_for_database(start_runs, "crawl: start", self.wait_s, logger)
+        write_unit(self.engine, start_runs, "crawl: start", self.wait_s, logger)
         # The writer thread holds the database's write lock while it writes, and every step of SQLite
         # gives the GIL away: with the default 5 ms switch interval, getting it back from the busy
         # reactor stretched each write transaction (and the extraction workers waiting on it) many times.
@@ -146,19 +144,15 @@ class StoreItems:
         if self.writer is not None:
             self.writer.join()
         if reason == "finished":
-            engine = self.engine
-
-            def save_states() -> None:
-                with session_scope(engine, write=True) as session:
-                    for state in self.states.values():
-                        if state.url in self.dirty:
-                            continue
+            def save_states(session: Any) -> None:
+                for state in self.states.values():
+                    if state.url not in self.dirty:
                         repo.save_entry_state(session, state.source_id, state.url, url_hash(state.url),
                                               state.changed, state.etag, state.last_modified, state.body_hash,
                                               state.entries)
 
             try:
-                wait_for_database(save_states, "crawl: feed states", self.wait_s, logger)
+                write_unit(self.engine, save_states, "crawl: feed states", self.wait_s, logger)
             except DatabaseUnavailable as exc:  # the feeds are read in full again next time: nothing is lost
                 logger.error("feed states not saved: %s", exc)
         self.engine.dispose()
@@ -199,25 +193,18 @@ class StoreItems:
 
     def _write(self, items: list[Any]) -> list[str]:
         assert self.engine is not None
-        engine = self.engine
 
-        def write() -> list[str]:
-            with session_scope(engine, write=True) as session:
-                counts: Counter[tuple[str, str]] = Counter()
-                outcomes = [self._record(session, item, counts) for item in items]
-                repo.count_crawl_many(session, {(self.run_id, *key): n for key, n in counts.items()})
+        def write(session: Any) -> list[str]:
+            counts: Counter[tuple[str, str]] = Counter()
+            outcomes = [self._record(session, item, counts) for item in items]
+            repo.count_crawl_many(session, {(self.run_id, *key): n for key, n in counts.items()})
             return outcomes
 
         try:
             # a locked or unreachable database is waited for (Scrapy waits too once MAX_WAITING records pile up)
-            return wait_for_database(write, "crawl: store", self.wait_s, logger)
+            return write_unit(self.engine, write, "crawl: store", self.wait_s, logger)
         except DatabaseUnavailable as exc:
-            # Nothing can be recorded now, not even a quarantine row. The feeds that announced these
-            # are not marked as read, so the next run fetches them again: nothing is lost.
-            logger.error("could not store %d records: %s", len(items), exc)
-            for item in items:
-                self.dirty.add(str(getattr(item, "origin", None) or getattr(item, "url", "")))
-            return ["error"] * len(items)
+            return self._unrecorded(items, exc)
         except Exception as exc:  # noqa: BLE001 - find the record at fault: write one by one
             if len(items) > 1:
                 logger.warning("writing %d records failed; writing them one by one", len(items), exc_info=True)
@@ -230,14 +217,24 @@ class StoreItems:
             self.dirty.add(origin)
         source_id = getattr(item, "source_id", None)
 
-        def quarantine() -> None:
-            with session_scope(engine, write=True) as session:
-                repo.quarantine(session, getattr(item, "url", "?"), failure, self.run_id, source_id)
-                if source_id:
-                    repo.count_crawl(session, self.run_id, source_id, errors=1)
+        def quarantine(session: Any) -> None:
+            repo.quarantine(session, getattr(item, "url", "?"), failure, self.run_id, source_id)
+            if source_id:
+                repo.count_crawl(session, self.run_id, source_id, errors=1)
 
-        wait_for_database(quarantine, "crawl: quarantine", self.wait_s, logger)
+        try:
+            write_unit(self.engine, quarantine, "crawl: quarantine", self.wait_s, logger)
+        except DatabaseUnavailable as exc:  # the writer thread must live on, or Scrapy waits for it forever
+            return self._unrecorded(items, exc)
         return ["error"]
+
+    def _unrecorded(self, items: list[Any], exc: DatabaseUnavailable) -> list[str]:
+        """Records that cannot be written, not even as quarantine rows: the feeds that announced them are
+        not marked as read, so the next run fetches them again and nothing is lost."""
+        logger.error("could not store %d records: %s", len(items), exc)
+        for item in items:
+            self.dirty.add(str(getattr(item, "origin", None) or getattr(item, "url", "")))
+        return ["error"] * len(items)
 
     def _record(self, session: Any, item: Any, counts: Counter[tuple[str, str]]) -> str:
         if isinstance(item, KnownUrl):

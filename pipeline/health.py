@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 MIN_INTERVAL = 5.0
 MAX_INTERVAL = 24 * 60.0
@@ -52,3 +56,38 @@ def assess_health(enabled: bool, last_success: datetime | None, last_new: dateti
         return HealthState("stale", f"không có bài mới {days} ngày (thường {usual_gap.days or '<1'} ngày) / "
                                     f"nothing new for {days} days")
     return HealthState("ok", "bình thường / ok")
+
+
+@dataclass(frozen=True)
+class SourceHealth:
+    """One source with its health and how many articles it brought in the last seven days."""
+
+    source: Any
+    health: HealthState
+    week: int
+
+    @property
+    def per_day(self) -> float:
+        """Articles per day over the last seven days."""
+        return self.week / 7.0
+
+
+def sources_health(session: Session, now: datetime, enabled_only: bool = False) -> list[SourceHealth]:
+    """Every source (or every enabled one) with its health, as `sources health`, `status` and the daemon show it."""
+    from sqlalchemy import func, select
+
+    from store.models import Article, Source
+
+    week = dict(session.execute(select(Article.source_id, func.count(Article.id))
+                                .where(Article.fetched_at >= now - timedelta(days=7))
+                                .group_by(Article.source_id)).all())
+    query = select(Source).order_by(Source.id)
+    if enabled_only:
+        query = query.where(Source.enabled)
+    out = []
+    for source in session.scalars(query):
+        count = int(week.get(source.id, 0))
+        health = assess_health(source.enabled, source.last_success_at, source.last_new_at,
+                               source.consecutive_failures, count / 7.0, source.created_at, now)
+        out.append(SourceHealth(source, health, count))
+    return out

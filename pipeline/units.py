@@ -82,32 +82,35 @@ def _extracted(page: Page, overrides: dict[str, str] | None) -> tuple[dict[str, 
         return None, f"trích xuất lỗi / extraction failed: {type(exc).__name__}: {exc}"[:500]
 
 
-def _store(engine: Engine, database_url: str, pages: list[tuple[Page, dict[str, Any] | None, str | None]],
-           outcome: ExtractOutcome, stored: dict[int, dict[str, Any]]) -> None:
+def _store(engine: Engine, database_url: str, pages: list[tuple[Page, dict[str, Any] | None, str | None]]
+           ) -> tuple[ExtractOutcome, dict[int, dict[str, Any]]]:
+    """Store what extraction made of these pages in one transaction: the outcome, and the new articles' values."""
     stories = _stories.setdefault(database_url, StoryIndex())
-    new_ids: list[int] = []
-    new_values: dict[int, dict[str, Any]] = {}
-    with session_scope(engine, write=True) as session:
-        repo.lock_story_writes(session)
-        stories.refresh(session)
-        still = repo.queued_page_ids(session, [p.id for p, _, _ in pages])
-        counts: Counter[tuple[str, str, str]] = Counter()
-        titles = repo.title_times(session, [(p.source_id, v["title_hash"]) for p, v, _ in pages if v])
-        for page, values, refused in pages:
-            if page.id not in still:
-                outcome.skipped += 1
-                continue
-            result, article_id = store_article(session, page, values, refused, stories, titles, counts)
-            if article_id is not None and values is not None:
-                new_ids.append(article_id)
-                new_values[article_id] = values
-            outcome.duplicates += result == "duplicate"
-            outcome.errors += result == "error"
-        repo.take_off_queue(session, still)
-        repo.count_crawl_many(session, counts)
-    outcome.new_ids.extend(new_ids)
-    stored.update(new_values)
-    stories.last_id = max([stories.last_id, *new_ids])
+    outcome, stored = ExtractOutcome(), dict[int, dict[str, Any]]()
+    try:
+        with session_scope(engine, write=True) as session:
+            repo.lock_story_writes(session)
+            stories.refresh(session)
+            still = repo.queued_page_ids(session, [p.id for p, _, _ in pages])
+            counts: Counter[tuple[str, str, str]] = Counter()
+            titles = repo.title_times(session, [(p.source_id, v["title_hash"]) for p, v, _ in pages if v])
+            for page, values, refused in pages:
+                if page.id not in still:
+                    outcome.skipped += 1
+                    continue
+                result, article_id = store_article(session, page, values, refused, stories, titles, counts)
+                if article_id is not None and values is not None:
+                    outcome.new_ids.append(article_id)
+                    stored[article_id] = values
+                outcome.duplicates += result == "duplicate"
+                outcome.errors += result == "error"
+            repo.take_off_queue(session, still)
+            repo.count_crawl_many(session, counts)
+    except Exception:
+        _stories.pop(database_url, None)  # it may hold stories of articles that were not committed
+        raise
+    stories.last_id = max([stories.last_id, *outcome.new_ids])
+    return outcome, stored
 
 
 def extract_batch(database_url: str, page_ids: list[int], settings: Settings | None = None,
@@ -130,22 +133,11 @@ def extract_batch(database_url: str, page_ids: list[int], settings: Settings | N
     pages, sources = wait_for_database(read, "extract: read", wait_s, logger)
     done = [(page, *_extracted(page, (sources[page.source_id].config or {}).get("extract")
                               if page.source_id in sources else None)) for page in pages]
-    skipped = len(page_ids) - len(pages)
-
-    def store(items: list[tuple[Page, dict[str, Any] | None, str | None]]
-              ) -> tuple[ExtractOutcome, dict[int, dict[str, Any]]]:
-        attempt, kept = ExtractOutcome(), dict[int, dict[str, Any]]()
-        try:
-            _store(engine, database_url, items, attempt, kept)
-        except Exception:
-            _stories.pop(database_url, None)  # it may hold stories of articles that were not committed
-            raise
-        return attempt, kept
-
-    outcome, stored = ExtractOutcome(skipped=skipped), dict[int, dict[str, Any]]()
+    outcome, stored = ExtractOutcome(skipped=len(page_ids) - len(pages)), dict[int, dict[str, Any]]()
+    store = partial(_store, engine, database_url)
     try:
         # a database that is locked or gone is waited for; the pages stay queued meanwhile
-        stored_outcome, stored = wait_for_database(lambda: store(done), "extract: store", wait_s, logger)
+        stored_outcome, stored = wait_for_database(partial(store, done), "extract: store", wait_s, logger)
         outcome = _merged(outcome, stored_outcome)
     except DatabaseUnavailable:
         raise

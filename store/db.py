@@ -256,6 +256,16 @@ def wait_for_database(work: Callable[[], T], what: str, max_wait_s: float, log: 
             delay = min(RETRY_MAX_S, delay * 2)
 
 
+def write_unit(engine: Engine, work: Callable[[Session], T], what: str, max_wait_s: float,
+               log: logging.Logger | None = None) -> T:
+    """`work` in one write transaction, run again while the database is locked or unreachable (wait_for_database)."""
+    def unit() -> T:
+        with session_scope(engine, write=True) as session:
+            return work(session)
+
+    return wait_for_database(unit, what, max_wait_s, log)
+
+
 def describe_error(exc: BaseException) -> str:
     """The first line of a database error, in words for a person where it is a known one."""
     orig = getattr(exc, "orig", None) or exc

@@ -17,7 +17,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from pipeline.daemon.logs import configure_logging
     from pipeline.daemon.scheduler import run_forever, run_once
     from store import repo
-    from store.db import session_scope, wait_for_database
+    from store.db import write_unit
 
     settings = settings_of(args)
     log_format = args.log_format or settings.log_format
@@ -27,12 +27,8 @@ def cmd_run(args: argparse.Namespace) -> int:
                           logging.DEBUG if args.verbose else logging.INFO)
     sources = sources_of(settings, args.sources)
     engine = engine_of(settings)
-
-    def load_sources() -> None:
-        with session_scope(engine, write=True) as session:
-            repo.upsert_sources(session, [s.model_dump(mode="json") for s in sources])
-
-    wait_for_database(load_sources, "sources", settings.database_wait_seconds, logging.getLogger(__name__))
+    write_unit(engine, lambda session: repo.upsert_sources(session, [s.model_dump(mode="json") for s in sources]),
+               "sources", settings.database_wait_seconds, logging.getLogger(__name__))
     try:
         with DaemonLock(engine, settings.sqlite_path) as lock:
             if args.once:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from rich.table import Table
@@ -69,11 +69,9 @@ def cmd_sources_check(args: argparse.Namespace) -> int:
 
 
 def cmd_sources_health(args: argparse.Namespace) -> int:
-    from sqlalchemy import func, select
-
-    from pipeline.health import assess_health
+    from pipeline.health import sources_health
     from store.db import session_scope
-    from store.models import Article, Source, utcnow
+    from store.models import utcnow
 
     settings = settings_of(args)
     engine = engine_of(settings, migrate=False)
@@ -83,13 +81,8 @@ def cmd_sources_health(args: argparse.Namespace) -> int:
                 "bài/ngày (7 ngày) / items per day", "lý do / reason"):
         table.add_column(col, overflow="fold")
     with session_scope(engine) as session:
-        week = dict(session.execute(
-            select(Article.source_id, func.count(Article.id))
-            .where(Article.fetched_at >= now - timedelta(days=7)).group_by(Article.source_id)).all())
-        for source in session.scalars(select(Source).order_by(Source.id)):
-            per_day = week.get(source.id, 0) / 7.0
-            health = assess_health(source.enabled, source.last_success_at, source.last_new_at,
-                                   source.consecutive_failures, per_day, source.created_at, now)
+        for row in sources_health(session, now):
+            source, health, per_day = row.source, row.health, row.per_day
             error = f"{local_time(source.last_error_at, settings.timezone)} {source.last_error or ''}".strip() \
                 if source.last_error_at else "—"
             table.add_row(source.id, health.state, local_time(source.last_success_at, settings.timezone), error,

@@ -29,11 +29,11 @@ def _jobs(engine: Any) -> list[tuple[str, datetime | None]]:
 def cmd_status(args: argparse.Namespace) -> int:
     from sqlalchemy import func, select
 
-    from pipeline.health import assess_health
+    from pipeline.health import sources_health
     from store import jobs as job_runs
     from store.db import session_scope
     from store.migrate import current_revision
-    from store.models import Analysis, Article, CrawlRun, Page, ReviewCase, Source, utcnow
+    from store.models import Analysis, Article, CrawlRun, Page, ReviewCase, utcnow
 
     settings = settings_of(args)
     engine = engine_of(settings, migrate=False)
@@ -47,17 +47,15 @@ def cmd_status(args: argparse.Namespace) -> int:
         queued, oldest_page = session.execute(select(func.count(Page.id), func.min(Page.fetched_at))).one()
         oldest_new = session.scalar(select(func.min(Article.fetched_at)).where(Article.status == "new"))
         model = session.scalar(select(Analysis.model_version).order_by(Analysis.id.desc()).limit(1))
-        week = dict(session.execute(select(Article.source_id, func.count(Article.id))
-                                    .where(Article.fetched_at >= now - timedelta(days=7))
-                                    .group_by(Article.source_id)).all())
         health_lines = []
-        for source in session.scalars(select(Source).where(Source.enabled).order_by(Source.id)):
-            health = assess_health(source.enabled, source.last_success_at, source.last_new_at,
-                                   source.consecutive_failures, week.get(source.id, 0) / 7.0, source.created_at, now)
-            health_lines.append(f"  {source.id}: {health.state}, {week.get(source.id, 0)} bài 7 ngày / articles "
+        for row in sources_health(session, now, enabled_only=True):
+            source, health = row.source, row.health
+            health_lines.append(f"  {source.id}: {health.state}, {row.week} bài 7 ngày / articles "
                                 f"in 7 days, thành công cuối / last success {local_time(source.last_success_at, tz)}")
             if health.state in ("failing", "stale"):
                 warnings.append(f"nguồn / source {source.id}: {health.state} — {health.reason}")
+        last_run_of = job_runs.last_runs(session)
+        failures = job_runs.recent_failures(session, now - FAILURE_WINDOW)
     if queued and oldest_page and now - oldest_page > QUEUE_WARN_AGE:
         warnings.append(f"{queued} trang chờ trích xuất từ / pages waiting for extraction since "
                         f"{local_time(oldest_page, tz)}: chạy / run 'hdmonitor crawl' hoặc / or 'run'")
@@ -77,14 +75,11 @@ def cmd_status(args: argparse.Namespace) -> int:
         for line in health_lines:
             console.print(line, markup=False)
     jobs = dict(_jobs(engine))
-    with session_scope(engine) as session:
-        last = job_runs.last_runs(session)
-        failures = job_runs.recent_failures(session, now - FAILURE_WINDOW)
-    if jobs or last:
+    if jobs or last_run_of:
         console.print("Việc theo lịch / scheduled jobs (lần tới / next run; lần cuối / last run: kết quả / result, "
                       "thời gian / duration):")
-        for job_id in sorted(set(jobs) | set(last)):
-            run = last.get(job_id)
+        for job_id in sorted(set(jobs) | set(last_run_of)):
+            run = last_run_of.get(job_id)
             done = "—"
             if run is not None:
                 took = f"{run.duration_s:.1f} s" if run.duration_s is not None else "…"

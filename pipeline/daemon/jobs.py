@@ -13,18 +13,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from config.settings import Settings
 from pipeline.collect import crawl
 from pipeline.daemon.lock import AlreadyRunning, DaemonLock
 from pipeline.daemon.metrics import DaemonMetrics
-from pipeline.health import assess_health
+from pipeline.health import sources_health
 from pipeline.workers import WorkPool
 from store import jobs as job_runs
-from store.db import DatabaseUnavailable, StopRequested, session_scope, stop_requested, wait_for_database
-from store.models import Article, Source, utcnow
+from store.db import DatabaseUnavailable, StopRequested, session_scope, stop_requested, wait_for_database, write_unit
+from store.models import Source, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +84,8 @@ def tracked(job_id: str, kind: str, work: Callable[[], dict[str, Any]]) -> dict[
             if ctx.stop is not None:
                 ctx.stop()
             return {}
-    run_id = wait_for_database(lambda: _start(ctx.engine, job_id), f"{job_id}: start", wait_s, logger)
+    run_id = write_unit(ctx.engine, lambda session: job_runs.start_job_run(session, job_id), f"{job_id}: start",
+                        wait_s, logger)
     started = time.monotonic()
     status, summary, error, failure = "ok", dict[str, Any](), None, None
     # the database was away before the job could even begin (the lock's session, the run's row): counted too
@@ -110,8 +110,8 @@ def tracked(job_id: str, kind: str, work: Callable[[], dict[str, Any]]) -> dict[
     if waited[0]:  # status shows it: the database was away
         summary["waited_for_database_s"] = int(summary.get("waited_for_database_s", 0)) + round(waited[0])
     try:
-        wait_for_database(lambda: _finish(ctx.engine, run_id, status, duration, summary, error),
-                          f"{job_id}: finish", wait_s, logger)
+        write_unit(ctx.engine, lambda session: job_runs.finish_job_run(session, run_id, status, duration, summary,
+                                                                       error), f"{job_id}: finish", wait_s, logger)
     except (DatabaseUnavailable, StopRequested):  # marked interrupted at the next start
         logger.error("could not record the end of job %s (%s)", job_id, status)
     if ctx.metrics is not None:
@@ -123,17 +123,6 @@ def tracked(job_id: str, kind: str, work: Callable[[], dict[str, Any]]) -> dict[
     if failure is not None and ctx.raise_errors:
         raise failure
     return summary
-
-
-def _start(engine: Engine, job_id: str) -> int:
-    with session_scope(engine, write=True) as session:
-        return job_runs.start_job_run(session, job_id)
-
-
-def _finish(engine: Engine, run_id: int, status: str, duration: float, summary: dict[str, Any],
-            error: str | None) -> None:
-    with session_scope(engine, write=True) as session:
-        job_runs.finish_job_run(session, run_id, status, duration, summary, error)
 
 
 # ---------------------------------------------------------------------------------------- the jobs
@@ -206,16 +195,11 @@ def health_job() -> None:
         now = utcnow()
         states: dict[str, list[str]] = {}
         with session_scope(ctx.engine) as session:
-            week = dict(session.execute(select(Article.source_id, func.count(Article.id))
-                                        .where(Article.fetched_at >= now - timedelta(days=7))
-                                        .group_by(Article.source_id)).all())
-            for source in session.scalars(select(Source).where(Source.enabled).order_by(Source.id)):
-                health = assess_health(source.enabled, source.last_success_at, source.last_new_at,
-                                       source.consecutive_failures, week.get(source.id, 0) / 7.0,
-                                       source.created_at, now)
-                states.setdefault(health.state, []).append(source.id)
-                if health.state != "ok":
-                    logger.warning("source %s: %s — %s", source.id, health.state, health.reason)
+            rows = sources_health(session, now, enabled_only=True)
+        for row in rows:
+            states.setdefault(row.health.state, []).append(row.source.id)
+            if row.health.state != "ok":
+                logger.warning("source %s: %s — %s", row.source.id, row.health.state, row.health.reason)
         return {state: sorted(ids) for state, ids in sorted(states.items())}
 
     tracked("health", "health", work)

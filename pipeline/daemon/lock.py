@@ -96,6 +96,7 @@ class DaemonLock:
         if self._file is not None:
             fcntl.flock(self._file, fcntl.LOCK_UN)
             self._file.close()
+            self._file = None
         if self._conn is not None:
             try:
                 self._conn.execute(text("SELECT pg_advisory_unlock(:key, hashtext(current_schema()))"),
