@@ -73,7 +73,9 @@ def make_engine(url: str, check: bool = True) -> Engine:
             event.listen(engine, "connect", partial(_sqlite_pragmas, busy_ms))
             event.listen(engine, "begin", _sqlite_begin)
         else:
-            connect_args = {"connect_timeout": 10} if url.startswith("postgresql") else {}
+            # keepalives: a silent network cut is noticed in about a minute, not after the kernel's two hours
+            connect_args = ({"connect_timeout": 10, "keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10,
+                             "keepalives_count": 3} if url.startswith("postgresql") else {})
             engine = create_engine(url, pool_pre_ping=True, connect_args=connect_args)
     except (ArgumentError, NoSuchModuleError, ValueError, ImportError) as exc:
         raise DatabaseError(f"địa chỉ CSDL không hợp lệ / invalid database URL {redact(url)}: {exc}") from exc

@@ -93,14 +93,19 @@ def _worker_pids() -> list[int]:
     """This process's live children forked from it: the extraction workers (not the crawl subprocess)."""
     own = Path(f"/proc/{os.getpid()}/cmdline").read_bytes()
     pids = []
+    children: list[str] = []
     for task in Path(f"/proc/{os.getpid()}/task").iterdir():
-        for pid in (task / "children").read_text().split():
-            try:
-                state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-                if Path(f"/proc/{pid}/cmdline").read_bytes() == own and state not in ("Z", "X"):
-                    pids.append(int(pid))
-            except (FileNotFoundError, ProcessLookupError, IndexError):
-                continue
+        try:
+            children += (task / "children").read_text().split()
+        except FileNotFoundError:  # a thread that ended while the list was read
+            continue
+    for pid in children:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+            if Path(f"/proc/{pid}/cmdline").read_bytes() == own and state not in ("Z", "X"):
+                pids.append(int(pid))
+        except (FileNotFoundError, ProcessLookupError, IndexError):
+            continue
     return pids
 
 

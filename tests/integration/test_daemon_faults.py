@@ -47,13 +47,15 @@ def _stop(daemon: subprocess.Popen[str], sig: int = signal.SIGTERM, timeout: flo
         return -999  # did not stop in time
 
 
-def _wait(condition, timeout: float, what: str, step: float = 0.3) -> None:  # type: ignore[no-untyped-def]
+def _wait(condition, timeout: float, what: str, step: float = 0.3,  # type: ignore[no-untyped-def]
+          log: Path | None = None) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
             return
         time.sleep(step)
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+    tail = f"\n--- the daemon's log, last lines ---\n{log.read_text()[-6000:]}" if log and log.exists() else ""
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}{tail}")
 
 
 def _exactly_once(url: str, expected: int) -> None:
@@ -237,7 +239,7 @@ def test_postgresql_gone_for_a_while_is_waited_out(pg_url, tmp_path, demo_web):
             time.sleep(8)
             assert daemon.poll() is None, log.read_text()[-3000:]
             proxy.restore()
-            _wait(lambda: counts(pg_url) == (expected, expected), 300, "everything stored and analysed")
+            _wait(lambda: counts(pg_url) == (expected, expected), 300, "everything stored and analysed", log=log)
             _wait(lambda: httpx.get(f"http://{metrics}/healthz", timeout=30).status_code == 200, 60, "healthy")
         finally:
             code = _stop(daemon)
