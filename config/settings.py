@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     log_max_mb: int = Field(20, ge=1)
     log_backups: int = Field(5, ge=0)
     metrics_address: str = "127.0.0.1:9464"  # the daemon's /healthz and /metrics; empty: not served
+    cookie_secure: bool | None = None  # the review app's cookies: None sets Secure when the request came over TLS
+    session_idle_minutes: int = Field(480, ge=5)  # a review session unused this long ends
+    session_days: int = Field(7, ge=1)  # and ends this long after login, used or not
     scrapy: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("scrapy")

@@ -1,93 +1,89 @@
-"""The review web app: the queue of flagged articles and each article's evidence (read-only for now)."""
+"""The review web app: built once from the settings; every route is behind login and a role check."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import datetime
-from pathlib import Path
-from typing import Annotated, Any
-from zoneinfo import ZoneInfo
+from typing import Any
 
 import yaml
-from fastapi import Depends, FastAPI, HTTPException, Request
-from fastapi.responses import HTMLResponse, PlainTextResponse
-from fastapi.templating import Jinja2Templates
-from sqlalchemy.orm import Session, selectinload
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
+from starlette.middleware.base import RequestResponseEndpoint
 
 from config.settings import Settings
-from store import evidence, repo
-from store.db import make_engine, session_factory
-from store.models import Article, ReviewCase
+from nlp.relevance import Gazetteer
+from nlp.risk import RiskRules
+from review.auth import CSRF_COOKIE, AuthConfig, LoginRequired, csrf_guard, login_url, secure_cookies
+from review.routers import account, admin, api, articles, queue
+from review.templating import HERE, build_templates, render
+from store.db import WRITE_OPTION, make_engine, session_factory
 
-HERE = Path(__file__).resolve().parent
+# Nothing inline, nothing from elsewhere: scraped text can never become script or style.
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+       "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """A request-scoped session from the app's session factory."""
-    session = request.app.state.sessions()
-    try:
-        yield session
-    finally:
-        session.close()
-
-
-SessionDep = Annotated[Session, Depends(get_session)]
+def _yaml(settings: Settings, name: str) -> dict[str, Any]:
+    data = yaml.safe_load(settings.config_file(name).read_text(encoding="utf-8"))
+    return data if isinstance(data, dict) else {}
 
 
 def create_app(settings: Settings) -> FastAPI:
-    """Build the app around one settings object and one engine."""
+    """Build the app around one settings object and one engine (ConfigError without HDM_SECRET_KEY)."""
+    auth = AuthConfig.from_settings(settings)
     engine = make_engine(settings.database_url)
-    sessions = session_factory(engine)
-    tz = ZoneInfo(settings.timezone)
-    taxonomy = yaml.safe_load(settings.config_file("taxonomy.yaml").read_text(encoding="utf-8"))
-    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    # no anonymous API description (and Swagger UI would need a CDN the CSP refuses)
+    app = FastAPI(title="hdmonitor", docs_url=None, redoc_url=None, openapi_url=None,
+                  dependencies=[Depends(csrf_guard)])
+    app.state.auth = auth
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = session_factory(engine)
+    app.state.write_sessions = session_factory(engine.execution_options(**{WRITE_OPTION: True}))
+    app.state.templates = build_templates(settings)
+    app.state.taxonomy = _yaml(settings, "taxonomy.yaml")
+    app.state.gazetteer = Gazetteer.from_dict(_yaml(settings, "gazetteer.yaml"))  # to mark places in the text
+    app.state.rules = RiskRules.from_dict(_yaml(settings, "risk_rules.yaml"))  # and risk phrases
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
-    def local_time(value: datetime | None) -> str:
-        return value.astimezone(tz).strftime("%d/%m/%Y %H:%M") if value else "—"
+    @app.middleware("http")
+    async def headers(request: Request, call_next: RequestResponseEndpoint) -> Response:
+        response = await call_next(request)
+        response.headers.update(SECURITY_HEADERS)
+        if request.url.path.startswith(("/api/", "/login", "/logout", "/account", "/admin")) or \
+                "text/html" in response.headers.get("content-type", ""):
+            response.headers.setdefault("Cache-Control", "no-store")
+        seed = getattr(request.state, "new_csrf_seed", None)
+        if seed:
+            response.set_cookie(CSRF_COOKIE, seed, httponly=True, samesite="strict", secure=secure_cookies(request),
+                                path="/")
+        return response
 
-    def label(group: str, code: str | None) -> str:
-        return str((taxonomy.get(group) or {}).get(code or "", {}).get("vi", code or "—"))
+    @app.exception_handler(LoginRequired)
+    async def to_login(request: Request, _exc: LoginRequired) -> Response:
+        if request.url.path.startswith("/api/") or request.method != "GET":
+            return JSONResponse({"detail": "Cần đăng nhập / login required"}, status_code=401)
+        return RedirectResponse(login_url(request), status_code=303)
 
-    templates.env.filters["local_time"] = local_time
-    templates.env.globals["label"] = label
-    templates.env.globals["pct"] = lambda v: f"{round(float(v) * 100)}%"
-
-    app = FastAPI(title="hdmonitor", docs_url="/api/docs", redoc_url=None)
-    app.state.sessions = sessions
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        if request.url.path.startswith("/api/") or "text/html" not in request.headers.get("accept", ""):
+            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+        return render(request, "error.html", {"status": exc.status_code, "detail": exc.detail},
+                      status_code=exc.status_code)
 
     @app.get("/healthz", response_class=PlainTextResponse)
     def healthz() -> str:
         return "ok"
 
-    @app.get("/", response_class=HTMLResponse)
-    def queue(request: Request, session: SessionDep, status: str = "open") -> Any:
-        cases = repo.flagged_cases(session, status if status != "all" else None)
-        return templates.TemplateResponse(request, "queue.html", {"cases": cases, "status": status})
-
-    @app.get("/articles/{article_id}", response_class=HTMLResponse)
-    def article(request: Request, article_id: int, session: SessionDep) -> Any:
-        row = session.get(Article, article_id, options=[selectinload(Article.analyses),
-                                                        selectinload(Article.source)])
-        if row is None:
-            raise HTTPException(404, "Không tìm thấy bài / article not found")
-        case = session.query(ReviewCase).filter(ReviewCase.article_id == article_id).one_or_none()
-        return templates.TemplateResponse(request, "article.html", {
-            "article": row, "analysis": repo.latest_analysis(row), "case": case,
-            "paragraphs": [p for p in row.text.split("\n") if p.strip()],
-            "checks": evidence.check_history(session, article_id),
-        })
-
-    @app.get("/api/flagged")
-    def api_flagged(session: SessionDep, status: str = "open") -> list[dict[str, Any]]:
-        out = []
-        for case in repo.flagged_cases(session, status if status != "all" else None):
-            a, an = case.article, case.analysis
-            out.append({
-                "case_id": case.id, "status": case.status, "article_id": a.id, "title": a.title,
-                "url": a.canonical_url, "source_id": a.source_id, "risk": an.risk,
-                "relevance": an.relevance, "topic": an.topic, "sentiment": an.sentiment,
-                "reasons": an.reasons, "opened_at": case.opened_at.isoformat(),
-            })
-        return out
-
+    for module in (account, queue, articles, admin, api):
+        app.include_router(module.router)
     return app

@@ -325,15 +325,3 @@ def title_times(session: Session, keys: Iterable[tuple[str, str]]) -> dict[tuple
         if (source_id, title_hash) in wanted:
             out.setdefault((source_id, str(title_hash)), []).append(published or fetched)
     return out
-
-
-DECIDED = {"confirmed": True, "dismissed": False}
-
-
-def analyst_decisions(session: Session) -> list[tuple[Article, bool]]:
-    """Articles whose review case an analyst decided: (article, confirmed as distorted)."""
-    query = (
-        select(ReviewCase).options(selectinload(ReviewCase.article).selectinload(Article.source))
-        .where(ReviewCase.status.in_(list(DECIDED))).order_by(ReviewCase.id)
-    )
-    return [(case.article, DECIDED[case.status]) for case in session.scalars(query)]

@@ -108,7 +108,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if report.status != "ok":
         err_console.print(f"lỗi / error: thu thập thất bại / the crawl failed: {report.message}", markup=False)
         return 1
-    console.print("Tiếp theo / next: 'make serve' rồi mở / then open http://127.0.0.1:8000/")
+    console.print("Tiếp theo / next: đặt / set HDM_SECRET_KEY, 'hdmonitor users add NAME --role admin', "
+                  "'make serve' rồi mở / then open http://127.0.0.1:8000/ (README: Quick start)")
     return 0
 
 

@@ -13,20 +13,28 @@ from pipeline.cli.common import CliError, add_command, engine_of, err_console, s
 
 
 def _analyst_examples(settings: Settings) -> list[Any]:
-    """Confirmed and dismissed review cases as distortion labels (training split only)."""
+    """Analysts' decisions as labels: confirmed or dismissed cases (distortion) and corrected relevance,
+    topic and sentiment."""
     from nlp.corpus import Example
-    from store import repo
     from store.db import session_scope
+    from store.decisions import analyst_labels
 
     engine = engine_of(settings, migrate=False)
     out = []
     with session_scope(engine) as session:
-        for article, distorted in repo.analyst_decisions(session):
+        for article, labels in analyst_labels(session):
             # ids prefixed so that split_of() puts analyst labels where the hash says; kept either way
+            distorted = labels.get("distorted")
             out.append(Example(id=f"analyst-{article.id}", title=article.title, text=article.text,
                                lang=article.lang, source_kind=article.source.kind if article.source else None,
-                               distorted=distorted))
+                               topic=_text(labels.get("topic")), sentiment=_text(labels.get("sentiment")),
+                               relevance=_text(labels.get("relevance")),
+                               distorted=distorted if isinstance(distorted, bool) else None))
     return out
+
+
+def _text(value: object) -> str | None:
+    return str(value) if value is not None else None
 
 
 def cmd_train(args: argparse.Namespace) -> int:

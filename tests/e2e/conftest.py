@@ -17,6 +17,7 @@ from pipeline.collect import crawl
 from store.db import make_engine
 from store.migrate import upgrade
 from tests.conftest import IN_CI, free_port, test_settings
+from tests.fixtures.review import PASSWORDS, add_role_users, review_settings
 
 CHROMIUM = os.environ.get("HDM_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -30,6 +31,7 @@ def review_db(tmp_path_factory: pytest.TempPathFactory, demo_web, analyser) -> s
     upgrade(engine)
     crawl(test_settings(url), engine, [s.source_config(demo_web.base_url) for s in demo_web.sites.values()])
     analyse_pending(engine, analyser)
+    add_role_users(engine)
     engine.dispose()
     return url
 
@@ -39,7 +41,7 @@ def review_server(review_db: str) -> Iterator[str]:
     from review.app import create_app
 
     port = free_port()
-    config = uvicorn.Config(create_app(test_settings(review_db)), host="127.0.0.1", port=port,
+    config = uvicorn.Config(create_app(review_settings(review_db)), host="127.0.0.1", port=port,
                             log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
@@ -65,3 +67,16 @@ def browser() -> Iterator[object]:
         instance = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield instance
         instance.close()
+
+
+def log_in(browser, base: str, role: str):  # type: ignore[no-untyped-def]
+    """A new page in its own browser context, logged in through the form as the user of `role`."""
+    context = browser.new_context(locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh")
+    page = context.new_page()
+    page.goto(base + "/")
+    page.wait_for_url("**/login?next=*")
+    page.fill("input[name=username]", role)
+    page.fill("input[name=password]", PASSWORDS[role])
+    page.click("button[type=submit]")
+    page.wait_for_url(base + "/")
+    return page

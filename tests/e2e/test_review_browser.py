@@ -7,13 +7,13 @@ from sqlalchemy import select
 from store import repo
 from store.db import make_engine, session_scope
 from store.models import Article
+from tests.e2e.conftest import log_in
 
 PAYLOAD = "<script>window.__pwned = 1</script><img src=x onerror='window.__pwned=2'>"
 
 
 def test_queue_lists_flagged_articles_and_opens_the_evidence(browser, review_server, tmp_path: Path):
-    page = browser.new_page()
-    page.goto(review_server + "/")
+    page = log_in(browser, review_server, "viewer")
     assert "Bài bị gắn cờ" in page.inner_text("h1")
     rows = page.locator("tr.case")
     assert rows.count() >= 1
@@ -39,7 +39,7 @@ def test_scraped_html_in_titles_and_text_is_shown_as_text_not_run(browser, revie
         article.title = "Tiêu đề " + PAYLOAD
         article.text = "Đoạn một.\n" + PAYLOAD
         article_id = article.id
-    page = browser.new_page()
+    page = log_in(browser, review_server, "viewer")
     for path in ("/", f"/articles/{article_id}"):
         page.goto(review_server + path)
         assert page.evaluate("window.__pwned") is None
@@ -49,9 +49,11 @@ def test_scraped_html_in_titles_and_text_is_shown_as_text_not_run(browser, revie
         assert s.scalar(select(Article.title).where(Article.id == article_id)).endswith(PAYLOAD)
 
 
-def test_api_lists_the_same_cases(review_server):
+def test_api_lists_the_same_cases(browser, review_server):
     import httpx
 
-    data = httpx.get(review_server + "/api/flagged").json()
+    assert httpx.get(review_server + "/api/flagged").status_code == 401  # nobody logged in
+    page = log_in(browser, review_server, "viewer")
+    data = page.request.get(review_server + "/api/flagged").json()
     assert data and all(item["reasons"] and 0 <= item["risk"] <= 1 for item in data)
-    assert httpx.get(review_server + "/articles/999999").status_code == 404
+    assert page.request.get(review_server + "/articles/999999").status == 404

@@ -103,10 +103,11 @@ def test_bad_sources_file_and_unknown_source_are_one_line(tmp_path: Path, sqlite
 
 
 def test_init_twice_and_sources_list(sqlite_url: str):
+    newest = max(p.name[:4] for p in (Path(__file__).parents[2] / "store/migrations/versions").glob("0*.py"))
     for _ in range(2):
         result = run("init", db=sqlite_url)
         assert result.returncode == 0, result.stderr
-        assert "revision 0004" in result.stdout
+        assert f"revision {newest}" in result.stdout
     listing = run("sources", "list")
     assert listing.returncode == 0 and "vnexpress" in listing.stdout
 

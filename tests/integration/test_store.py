@@ -1,6 +1,7 @@
 """Storage on SQLite and on the PostgreSQL server: migrations, idempotent insert, UTC, cases."""
 
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
@@ -31,7 +32,8 @@ def _values(n: int = 1, **kw):
 def test_migrations_reach_head_and_are_repeatable(db_url):
     engine = _engine(db_url)
     upgrade(engine)
-    assert current_revision(engine) == head_revision(engine) == "0004"
+    newest = max(p.name[:4] for p in (Path(__file__).parents[2] / "store/migrations/versions").glob("0*.py"))
+    assert current_revision(engine) == head_revision(engine) == newest
 
 
 def test_a_database_with_data_upgrades_from_the_first_revision(db_url):

@@ -160,9 +160,16 @@ class ReviewCase(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(default=None)
     assignee: Mapped[str | None] = mapped_column(String(100), default=None)
+    # every change bumps it; a decision names the version it was made on (two analysts, one decision)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    decided_by: Mapped[str | None] = mapped_column(String(100), default=None)
+    decided_at: Mapped[datetime | None] = mapped_column(default=None)
+    decision_reason: Mapped[str | None] = mapped_column(Text, default=None)
 
     article: Mapped[Article] = relationship()
     analysis: Mapped[Analysis] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class AuditEvent(Base):

@@ -1,0 +1,1 @@
+"""One router per page group: account (login), queue, articles, admin (users, audit), api."""

@@ -1,0 +1,115 @@
+"""Log in, log out, change one's own password."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse
+
+from review.auth import (
+    CSRF_COOKIE,
+    SESSION_COOKIE,
+    DbDep,
+    Principal,
+    client_address,
+    current_user,
+    require,
+    safe_next,
+    secure_cookies,
+)
+from review.templating import render
+from store import accounts
+from store.models import User
+from store.repo import audit
+
+router = APIRouter()
+WRONG = "Sai tên đăng nhập hoặc mật khẩu / wrong username or password"
+
+
+def _set_session(request: Request, response: Any, token: str) -> None:
+    config = request.app.state.auth
+    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", secure=secure_cookies(request),
+                        max_age=int(config.lifetime.total_seconds()), path="/")
+    response.delete_cookie(CSRF_COOKIE, path="/")  # a fresh CSRF seed after login (no fixation)
+
+
+@router.get("/login")
+def login_form(request: Request, user: Annotated[Principal | None, Depends(current_user)], next: str = "/") -> Any:
+    if user is not None:
+        return RedirectResponse(safe_next(next), status_code=303)
+    return render(request, "login.html", {"next": safe_next(next)})
+
+
+@router.post("/login")
+def login(request: Request, db: DbDep, username: Annotated[str, Form(max_length=200)],
+          password: Annotated[str, Form(max_length=1000)], next: Annotated[str, Form()] = "/") -> Any:
+    address = client_address(request)
+    context = {"next": safe_next(next), "username": username}
+    if accounts.address_failures(db, address) >= accounts.ADDRESS_LIMIT:
+        return render(request, "login.html", {**context, "error": (
+            "Quá nhiều lần đăng nhập sai từ địa chỉ này, hãy thử lại sau 15 phút / too many failed logins from "
+            "this address: try again in 15 minutes")}, status_code=429)
+    user = accounts.get_user(db, username)
+    if user is not None and accounts.is_locked(user):
+        db.rollback()
+        return render(request, "login.html", {**context, "error": (
+            "Tài khoản tạm khoá vì nhập sai mật khẩu nhiều lần, hãy thử lại sau 15 phút / the account is locked "
+            "after repeated wrong passwords: try again in 15 minutes")}, status_code=429)
+    if user is None:
+        accounts.burn_time(password)
+        ok = False
+    else:
+        ok = accounts.verify_password(user, password) and not user.disabled
+    if not ok:
+        accounts.record_failure(db, address, username, user if user is not None and not user.disabled else None)
+        audit(db, username[:100], "login_failed", "user", username[:64], {"address": address})
+        db.commit()
+        return render(request, "login.html", {**context, "error": WRONG}, status_code=401)
+    assert user is not None
+    if accounts.needs_rehash(user):
+        user.password_hash = accounts.hash_password(password)
+    token = accounts.start_session(db, user, request.app.state.auth.lifetime, address,
+                                   request.headers.get("user-agent"))
+    audit(db, user.username, "login", "user", user.username, {"address": address})
+    db.commit()
+    response = RedirectResponse(safe_next(next), status_code=303)
+    _set_session(request, response, token)
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, db: DbDep) -> Any:
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        accounts.end_session(db, token)
+        db.commit()
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/account/password")
+def password_form(request: Request, user: Annotated[Principal, Depends(require("viewer"))]) -> Any:
+    return render(request, "password.html")
+
+
+@router.post("/account/password")
+def change_password(request: Request, db: DbDep, who: Annotated[Principal, Depends(require("viewer"))],
+                    current: Annotated[str, Form(max_length=1000)], new: Annotated[str, Form(max_length=1000)]) -> Any:
+    user = db.get(User, who.id)
+    if user is None or not accounts.verify_password(user, current):
+        return render(request, "password.html", {"error": "Mật khẩu hiện tại không đúng / the current password "
+                                                          "is wrong"}, status_code=400)
+    try:
+        accounts.set_password(db, user, new)  # ends every session of the user, this one too
+    except accounts.AccountError as exc:
+        db.rollback()
+        return render(request, "password.html", {"error": str(exc)}, status_code=400)
+    token = accounts.start_session(db, user, request.app.state.auth.lifetime, client_address(request),
+                                   request.headers.get("user-agent"))
+    audit(db, user.username, "password_changed", "user", user.username, {})
+    db.commit()
+    response = render(request, "password.html", {"flash": "Đã đổi mật khẩu / password changed"})
+    _set_session(request, response, token)
+    return response

@@ -1,0 +1,225 @@
+"""The review app's access rules: every route × every role (and nobody), CSRF on every state change,
+sessions that end, guessing slowed down, a secret key required, strict headers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.routing import APIRoute
+from starlette.testclient import TestClient
+
+from review.app import CSP, create_app
+from review.auth import SESSION_COOKIE, ConfigError
+from store import accounts
+from store.db import make_engine, session_scope
+from store.migrate import upgrade
+from store.models import ROLES, WebSession
+from tests.fixtures.review import (
+    PASSWORDS,
+    add_flagged_article,
+    add_role_users,
+    login,
+    review_settings,
+    token,
+)
+
+# The least role each route needs; None: open to anyone. A route missing here fails the test below.
+EXPECTED: dict[tuple[str, str], str | None] = {
+    ("GET", "/healthz"): None,
+    ("GET", "/login"): None,
+    ("POST", "/login"): None,
+    ("POST", "/logout"): None,
+    ("GET", "/account/password"): "viewer",
+    ("POST", "/account/password"): "viewer",
+    ("GET", "/"): "viewer",
+    ("POST", "/cases/bulk"): "editor",
+    ("POST", "/cases/{case_id}/decide"): "analyst",
+    ("POST", "/articles/{article_id}/labels"): "analyst",
+    ("GET", "/articles/{article_id}"): "viewer",
+    ("GET", "/api/flagged"): "viewer",
+    ("GET", "/admin/users"): "admin",
+    ("POST", "/admin/users"): "admin",
+    ("POST", "/admin/users/{username}/disable"): "admin",
+    ("GET", "/admin/audit"): "admin",
+}
+
+
+@pytest.fixture
+def app_and_ids(sqlite_url: str) -> Iterator[tuple[Any, dict[str, Any]]]:
+    engine = make_engine(sqlite_url)
+    upgrade(engine)
+    add_role_users(engine)
+    article_id, case_id = add_flagged_article(engine)
+    with session_scope(engine, write=True) as s:
+        accounts.add_user(s, "victim", "viewer", "Nguoi-bi-khoa-2026!")
+    yield create_app(review_settings(sqlite_url)), {"article_id": article_id, "case_id": case_id, "username": "victim"}
+    engine.dispose()
+
+
+def _routes(app: Any, prefix: str = "") -> list[tuple[str, str]]:
+    """Every (method, path) the app answers, routers included, whatever their kind."""
+    found = []
+    for route in getattr(app, "routes", []):
+        if isinstance(route, APIRoute):
+            found += [(method, prefix + route.path) for method in sorted(route.methods)]
+        elif hasattr(route, "original_router"):  # a router included into the app
+            found += _routes(route.original_router, prefix + route.include_context.prefix)
+        elif hasattr(route, "methods") and route.path != "/static":
+            found += [(method, prefix + route.path) for method in sorted(route.methods or ()) if method != "HEAD"]
+    return found
+
+
+def _client(app: Any, role: str | None) -> TestClient:
+    client = TestClient(app, base_url="http://testserver")
+    if role is not None:
+        assert login(client, role).status_code == 303
+    return client
+
+
+def test_every_route_is_listed_with_the_role_it_needs(app_and_ids):
+    app, _ = app_and_ids
+    assert sorted(_routes(app)) == sorted(EXPECTED), "a route was added or removed: list it in EXPECTED"
+
+
+@pytest.mark.parametrize("who", [None, *ROLES])
+def test_every_route_answers_each_role_as_expected(app_and_ids, who):
+    app, ids = app_and_ids
+    for method, path in _routes(app):
+        if path == "/logout":
+            continue  # it ends the session the other requests need; tested on its own below
+        client = _client(app, who)
+        needed = EXPECTED[(method, path)]
+        url = path.format(**ids)
+        headers = {"accept": "text/html"}
+        data: dict[str, str] = {}
+        if method != "GET":
+            data["csrf_token"] = token(client, "/login") if who is None else token(client)
+        response = client.request(method, url, data=data or None, headers=headers, follow_redirects=False)
+        where = f"{method} {path} as {who or 'nobody'}"
+        if needed is None:
+            assert response.status_code not in (401, 403), where
+        elif who is None:
+            assert response.status_code in (303, 401), where
+            if response.status_code == 303:
+                assert response.headers["location"].startswith("/login?next="), where
+        elif ROLES.index(who) < ROLES.index(needed):
+            assert response.status_code == 403, where
+        else:
+            assert response.status_code not in (401, 403) and response.status_code < 500, \
+                f"{where}: {response.status_code} {response.text[:300]}"
+
+
+def test_every_state_change_refuses_a_missing_wrong_or_foreign_csrf_token(app_and_ids):
+    app, ids = app_and_ids
+    client = _client(app, "admin")
+    good = token(client)
+    for method, path in _routes(app):
+        if method == "GET":
+            continue
+        url = path.format(**ids)
+        for data, headers in (({}, {}), ({"csrf_token": "0" * 64}, {}), ({"csrf_token": good[:-1] + "0"}, {}),
+                              ({"csrf_token": good}, {"origin": "https://evil.example"})):
+            response = client.request(method, url, data=data, headers=headers, follow_redirects=False)
+            assert response.status_code == 403, f"{method} {path} with {data or 'no token'} {headers}"
+    assert client.get("/").status_code == 200  # still logged in: none of those did anything
+    other = TestClient(app)  # another browser's token is not this browser's
+    assert login(other, "analyst").status_code == 303
+    response = client.post("/admin/users", data={"csrf_token": token(other), "username": "x1", "role": "viewer",
+                                                 "password": "Mot-mat-khau-dai-2026"}, follow_redirects=False)
+    assert response.status_code == 403
+
+
+def test_logout_ends_the_session_on_the_server(app_and_ids, sqlite_url):
+    app, _ = app_and_ids
+    client = _client(app, "analyst")
+    cookie = client.cookies[SESSION_COOKIE]
+    assert client.get("/").status_code == 200
+    assert client.post("/logout", data={"csrf_token": token(client)}, follow_redirects=False).status_code == 303
+    assert SESSION_COOKIE not in client.cookies
+    replay = TestClient(app)
+    replay.cookies.set(SESSION_COOKIE, cookie)
+    response = replay.get("/", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"].startswith("/login")
+    engine = make_engine(sqlite_url)
+    with session_scope(engine) as s:
+        assert s.get(WebSession, accounts.token_id(cookie)) is None
+
+
+def test_a_password_change_ends_the_other_sessions(app_and_ids):
+    app, _ = app_and_ids
+    laptop, phone = _client(app, "editor"), _client(app, "editor")
+    response = laptop.post("/account/password", data={"csrf_token": token(laptop), "current": PASSWORDS["editor"],
+                                                       "new": "Mat-khau-moi-cua-bien-tap-2027"})
+    assert response.status_code == 200 and "Đã đổi mật khẩu" in response.text
+    assert laptop.get("/").status_code == 200  # the one that changed it goes on
+    assert phone.get("/", follow_redirects=False).status_code == 303  # the other is logged out
+    weak = laptop.post("/account/password", data={"csrf_token": token(laptop),
+                                                  "current": "Mat-khau-moi-cua-bien-tap-2027", "new": "password1"})
+    assert weak.status_code == 400 and "phổ biến" in weak.text
+
+
+def test_repeated_wrong_passwords_lock_the_account_and_the_address(app_and_ids):
+    app, _ = app_and_ids
+    client = TestClient(app)
+    for _ in range(accounts.LOCK_AFTER):
+        assert login(client, "analyst", "sai-mat-khau-roi").status_code == 401
+    locked = login(client, "analyst")  # the right password, too late
+    assert locked.status_code == 429 and "tạm khoá" in locked.text
+    assert login(client, "editor").status_code == 303  # other accounts are not locked by it
+    guesser = TestClient(app, client=("203.0.113.9", 5000))
+    statuses = [login(guesser, f"nobody{i}", "sai-mat-khau-roi").status_code for i in range(accounts.ADDRESS_LIMIT)]
+    assert set(statuses) == {401}
+    refused = login(guesser, "viewer")  # even a right password, from an address that guessed this much
+    assert refused.status_code == 429
+
+
+def test_unknown_users_and_disabled_users_get_the_same_answer(app_and_ids):
+    app, _ = app_and_ids
+    client = TestClient(app)
+    unknown = login(client, "khong-co-ai", "bat-ky-mat-khau")
+    wrong = login(client, "viewer", "bat-ky-mat-khau")
+    assert unknown.status_code == wrong.status_code == 401
+    admin = _client(app, "admin")
+    admin.post("/admin/users/victim/disable", data={"csrf_token": token(admin)})
+    assert login(client, "victim", "Nguoi-bi-khoa-2026!").status_code == 401
+
+
+def test_headers_and_cookies(app_and_ids):
+    app, _ = app_and_ids
+    plain = TestClient(app)
+    response = plain.get("/login")
+    assert response.headers["content-security-policy"] == CSP
+    assert "unsafe-inline" not in CSP and "unsafe-eval" not in CSP
+    assert response.headers["x-frame-options"] == "DENY"
+    assert response.headers["x-content-type-options"] == "nosniff"
+    csrf_cookie = response.headers["set-cookie"].lower()
+    assert "httponly" in csrf_cookie and "samesite=strict" in csrf_cookie and "secure" not in csrf_cookie
+    tls = TestClient(app, base_url="https://testserver")
+    done = login(tls, "viewer")
+    session_cookie = done.headers["set-cookie"].lower()
+    assert "hdm_session=" in session_cookie
+    assert "httponly" in session_cookie and "samesite=lax" in session_cookie and "secure" in session_cookie
+    assert done.headers["location"] == "/"
+    # after login, only a path on this site is followed
+    for target, expected in (("//evil.example/x", "/"), ("https://evil.example/", "/"), ("/articles/1", "/articles/1")):
+        client = TestClient(app)
+        page = client.get("/login")
+        from tests.fixtures.review import csrf_of
+
+        response = client.post("/login", data={"username": "viewer", "password": PASSWORDS["viewer"],
+                                               "csrf_token": csrf_of(page.text), "next": target},
+                               follow_redirects=False)
+        assert response.headers["location"] == expected
+
+
+def test_without_a_secret_key_the_app_does_not_start(sqlite_url):
+    from pydantic import SecretStr
+
+    from tests.conftest import test_settings
+
+    with pytest.raises(ConfigError, match="HDM_SECRET_KEY"):
+        create_app(test_settings(sqlite_url).model_copy(update={"secret_key": None}))
+    with pytest.raises(ConfigError, match="HDM_SECRET_KEY"):
+        create_app(test_settings(sqlite_url).model_copy(update={"secret_key": SecretStr("short")}))
