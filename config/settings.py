@@ -53,7 +53,22 @@ class Settings(BaseSettings):
     cookie_secure: bool | None = None  # the review app's cookies: None sets Secure when the request came over TLS
     session_idle_minutes: int = Field(480, ge=5)  # a review session unused this long ends
     session_days: int = Field(7, ge=1)  # and ends this long after login, used or not
+    case_sla_days: float = Field(3.0, gt=0)  # a rebuttal case is due this long after it is opened
+    case_statuses: list[str] = Field(default_factory=lambda: ["open", "verifying", "drafting", "published", "closed"])
+    office_name: str = "Thông tin đối ngoại Hải Dương (TP Hải Phòng)"  # the author of published rebuttals
+    office_url: str | None = None  # the office's site, named in ClaimReview output
     scrapy: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("case_statuses")
+    @classmethod
+    def _case_statuses_have_the_fixed_steps(cls, value: list[str]) -> list[str]:
+        """Any steps in any order, but 'published' (locks the rebuttal) and 'closed' must be among them."""
+        names = [str(v).strip() for v in value if str(v).strip()]
+        if len(set(names)) != len(names) or not {"published", "closed"} <= set(names) or names[0] in (
+                "published", "closed"):
+            raise ValueError("case_statuses: distinct names that include 'published' and 'closed', starting "
+                             "with the status a new case gets")
+        return names
 
     @field_validator("scrapy")
     @classmethod

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -35,7 +35,16 @@ def build_templates(settings: Settings) -> Jinja2Templates:
     def label(group: str, code: str | None) -> str:
         return str((taxonomy.get(group) or {}).get(code or "", {}).get("vi", code or "—"))
 
+    def duration(value: timedelta) -> str:
+        minutes = int(value.total_seconds() // 60)
+        if minutes < 60:
+            return f"{minutes} phút / min"
+        if minutes < 48 * 60:
+            return f"{minutes // 60} giờ / h {minutes % 60} phút / min"
+        return f"{minutes // 1440} ngày / days"
+
     templates.env.filters["local_time"] = local_time
+    templates.env.globals["duration"] = duration
     templates.env.globals.update(
         label=label, pct=lambda v: f"{round(float(v) * 100)}%", can=lambda user, role: bool(
             user and role_at_least(user.role, role)), role_label=lambda role: ROLE_LABELS.get(role, role))

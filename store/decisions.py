@@ -11,6 +11,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -101,7 +102,32 @@ def decide(session: Session, case_id: int, decision: str, actor: str, expected_v
     flush_or_conflict(session, case)
     audit(session, actor, f"case.{decision}", "review_case", case.id,
           {"before": before, "after": target, "reason": case.decision_reason, "article_id": case.article_id})
+    _apply_to_story(session, case, decision, target, actor, now)
     return Outcome(case.id, before, target, case.version)
+
+
+def _apply_to_story(session: Session, case: ReviewCase, decision: str, target: str, actor: str,
+                    now: datetime) -> None:
+    """A decision on an article holds for the other confirmed members of its story."""
+    from store.stories import members
+
+    article = session.get(Article, case.article_id)
+    if article is None:
+        return
+    others = [a.id for a in members(session, article) if a.id != article.id]
+    if not others:
+        return
+    for other in session.scalars(select(ReviewCase).where(ReviewCase.article_id.in_(others),
+                                                          ReviewCase.status != target)):
+        before = other.status
+        other.status = target
+        other.decided_by, other.decided_at = (actor, now) if target != "open" else (None, None)
+        other.decision_reason = case.decision_reason
+        other.closed_at = now if target != "open" else None
+        flush_or_conflict(session, other)
+        audit(session, actor, f"case.{decision}", "review_case", other.id,
+              {"before": before, "after": target, "reason": other.decision_reason,
+               "article_id": other.article_id, "via_story_of_case": case.id})
 
 
 def correct_label(session: Session, article_id: int, field: str, value: str, actor: str,

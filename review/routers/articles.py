@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from nlp.highlight import spans
 from review.auth import DbDep, Principal, require, safe_next
 from review.templating import highlighted, render
-from store import decisions, evidence, repo
+from store import cases, decisions, evidence, repo, stories
 from store.models import CORRECTABLE, Article, ReviewCase
 
 router = APIRouter()
@@ -42,6 +42,9 @@ def article(request: Request, article_id: int, db: DbDep, user: Annotated[Princi
         "title_html": highlighted(row.title, spans(row.title, gazetteer, rules)),
         "checks": evidence.check_history(db, article_id), "corrections": decisions.corrections(db, article_id),
         "choices": _choices(request), "reasons": decisions.DISMISS_REASONS, "flash": DONE.get(done),
+        "timeline": stories.timeline(db, row), "suggestions": stories.suggestions(db, row),
+        "rebuttals": cases.cases_of_article(db, article_id),
+        "open_rebuttals": [c for c in cases.list_cases(db) if not c.locked],
     })
 
 

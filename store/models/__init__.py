@@ -1,6 +1,7 @@
 """Typed SQLAlchemy models, one module per part of the system; every table hangs off one Base."""
 
 from store.models.accounts import ROLES, LoginFailure, User, WebSession
+from store.models.cases import CaseNote, RebuttalArticle, RebuttalCase, StoryMember
 from store.models.core import (
     Analysis,
     Article,
@@ -21,7 +22,8 @@ from store.models.core import (
 from store.models.decisions import CORRECTABLE, LabelCorrection
 
 __all__ = [
-    "CORRECTABLE", "LabelCorrection", "ROLES", "Analysis", "Article", "ArticleCheck", "ArticleSnapshot",
-    "AuditEvent", "Base", "CrawlRun", "EntryPoint", "JobRun", "LoginFailure", "Page", "Quarantine", "ReviewCase",
-    "Source", "UTCDateTime", "User", "WebSession", "utcnow",
+    "CORRECTABLE", "ROLES", "Analysis", "Article", "ArticleCheck", "ArticleSnapshot", "AuditEvent", "Base",
+    "CaseNote", "CrawlRun", "EntryPoint", "JobRun", "LabelCorrection", "LoginFailure", "Page", "Quarantine",
+    "RebuttalArticle", "RebuttalCase", "ReviewCase", "Source", "StoryMember", "UTCDateTime", "User", "WebSession",
+    "utcnow",
 ]

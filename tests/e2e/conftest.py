@@ -7,6 +7,7 @@ import shutil
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -36,13 +37,13 @@ def review_db(tmp_path_factory: pytest.TempPathFactory, demo_web, analyser) -> s
     return url
 
 
-@pytest.fixture(scope="session")
-def review_server(review_db: str) -> Iterator[str]:
+@contextmanager
+def serve_app(url: str) -> Iterator[str]:
+    """The review app on `url`'s database, served by uvicorn on a free loopback port."""
     from review.app import create_app
 
     port = free_port()
-    config = uvicorn.Config(create_app(review_settings(review_db)), host="127.0.0.1", port=port,
-                            log_level="warning")
+    config = uvicorn.Config(create_app(review_settings(url)), host="127.0.0.1", port=port, log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -50,9 +51,17 @@ def review_server(review_db: str) -> Iterator[str]:
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.05)
     assert server.started, "the review app did not start"
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+@pytest.fixture(scope="session")
+def review_server(review_db: str) -> Iterator[str]:
+    with serve_app(review_db) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")

@@ -4,6 +4,7 @@ sessions that end, guessing slowed down, a secret key required, strict headers."
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -12,7 +13,7 @@ from starlette.testclient import TestClient
 
 from review.app import CSP, create_app
 from review.auth import SESSION_COOKIE, ConfigError
-from store import accounts
+from store import accounts, cases
 from store.db import make_engine, session_scope
 from store.migrate import upgrade
 from store.models import ROLES, WebSession
@@ -39,6 +40,17 @@ EXPECTED: dict[tuple[str, str], str | None] = {
     ("POST", "/articles/{article_id}/labels"): "analyst",
     ("GET", "/articles/{article_id}"): "viewer",
     ("GET", "/api/flagged"): "viewer",
+    ("POST", "/articles/{article_id}/story"): "analyst",
+    ("GET", "/rebuttals"): "viewer",
+    ("POST", "/rebuttals"): "analyst",
+    ("POST", "/rebuttals/join"): "analyst",
+    ("GET", "/rebuttals/{rebuttal_id}"): "viewer",
+    ("POST", "/rebuttals/{rebuttal_id}/assign"): "editor",
+    ("POST", "/rebuttals/{rebuttal_id}/notes"): "analyst",
+    ("POST", "/rebuttals/{rebuttal_id}/articles"): "analyst",
+    ("POST", "/rebuttals/{rebuttal_id}/rebuttal"): "analyst",
+    ("POST", "/rebuttals/{rebuttal_id}/status"): "analyst",
+    ("GET", "/rebuttals/{rebuttal_id}/claimreview.json"): "viewer",
     ("GET", "/admin/users"): "admin",
     ("POST", "/admin/users"): "admin",
     ("POST", "/admin/users/{username}/disable"): "admin",
@@ -54,7 +66,9 @@ def app_and_ids(sqlite_url: str) -> Iterator[tuple[Any, dict[str, Any]]]:
     article_id, case_id = add_flagged_article(engine)
     with session_scope(engine, write=True) as s:
         accounts.add_user(s, "victim", "viewer", "Nguoi-bi-khoa-2026!")
-    yield create_app(review_settings(sqlite_url)), {"article_id": article_id, "case_id": case_id, "username": "victim"}
+        rebuttal_id = cases.open_case(s, "Phản bác thử", [article_id], "admin", timedelta(days=3)).id
+    yield create_app(review_settings(sqlite_url)), {"article_id": article_id, "case_id": case_id,
+                                                    "rebuttal_id": rebuttal_id, "username": "victim"}
     engine.dispose()
 
 
