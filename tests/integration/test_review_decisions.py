@@ -139,6 +139,8 @@ def test_bulk_assign_and_dismiss_and_the_queue_filters(app):
         f = QueueFilter(status="open")
         rows, total = queue_page(s, f)
         assert total == 2 and [c.id for c in rows] == [ids[2], ids[1]]  # riskiest of the same age first
+        second_page, _ = queue_page(s, f, page=2, per_page=1)
+        assert [c.id for c in second_page] == [ids[1]]
         counts = facet_counts(s, f)
         assert counts["status"] == {"dismissed": 1, "open": 2}
         assert counts["assignee"] == {"-": 1, "analyst": 1}
