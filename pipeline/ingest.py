@@ -16,16 +16,20 @@ from sqlalchemy.orm import Session
 from crawlers.canonical import canonical_url, url_hash
 from crawlers.records import FeedEntry, FetchedPage
 from nlp.normalise import clean_text, fold
+from nlp.query import words_of_folded
 from pipeline.dates import plausible
 from pipeline.dedup import STORY_MAX_DISTANCE, STORY_WINDOW_DAYS, TITLE_WINDOW_DAYS, hamming_many, simhash, title_key
 from pipeline.extract import content_hash, decode_html, extract
-from store import repo
+from store import repo, search
 from store.models import Article, Page
 
 logger = logging.getLogger(__name__)
 
 MIN_TEXT_CHARS = 80
 EVIDENCE_COMPRESS_LEVEL = 3  # a quarter of the page's size at half the CPU of level 6
+
+
+SEARCH_KEY = "_search_words"  # (title, text) as search indexes them; not an Article column
 
 
 class IngestRefused(ValueError):
@@ -76,6 +80,7 @@ def article_values(page: FetchedPage, run_id: str | None,
         "run_id": run_id,
         "raw_html": zlib.compress(page.body, EVIDENCE_COMPRESS_LEVEL),
         "raw_encoding": "zlib",
+        SEARCH_KEY: (words_of_folded(folded[:len(title)]), words_of_folded(folded[len(title) + 1:])),
     }
 
 
@@ -191,8 +196,11 @@ def store_article(session: Session, page: Page, values: dict[str, Any] | None, r
         counts[(*key, "duplicates")] += 1
         return "duplicate", None
     values["story_id"] = stories.story_for(values["simhash"], values["content_hash"][:32], values["fetched_at"])
+    words = values.pop(SEARCH_KEY, None)
     new_id = repo.insert_article(session, values)
     if new_id is not None:
         same_title.append(when)
+        if words is not None:
+            search.index_article(session, new_id, *words)
     counts[(*key, "new" if new_id is not None else "duplicates")] += 1
     return ("new" if new_id is not None else "duplicate"), new_id

@@ -22,6 +22,7 @@ from pipeline.cli.common import (
 
 
 def cmd_init(args: argparse.Namespace) -> int:
+    from pipeline.search_index import index_missing
     from store import repo
     from store.db import session_scope
     from store.migrate import current_revision
@@ -31,6 +32,9 @@ def cmd_init(args: argparse.Namespace) -> int:
     engine = engine_of(settings)
     with session_scope(engine, write=True) as session:
         repo.upsert_sources(session, [s.model_dump(mode="json") for s in sources])
+    indexed = index_missing(engine)
+    if indexed:
+        console.print(f"tìm kiếm / search: {indexed} bài cũ đã được lập chỉ mục / older articles indexed")
     console.print(f"CSDL sẵn sàng / database ready: {settings.database_url} "
                   f"(revision {current_revision(engine)}); {len(sources)} nguồn / sources "
                   f"({sum(s.enabled for s in sources)} đang bật / enabled)")

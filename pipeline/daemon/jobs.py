@@ -20,6 +20,7 @@ from pipeline.collect import crawl
 from pipeline.daemon.lock import AlreadyRunning, DaemonLock
 from pipeline.daemon.metrics import DaemonMetrics
 from pipeline.health import sources_health
+from pipeline.search_index import index_missing
 from pipeline.workers import WorkPool
 from store import jobs as job_runs
 from store.db import DatabaseUnavailable, StopRequested, session_scope, stop_requested, wait_for_database, write_unit
@@ -173,6 +174,7 @@ def analyse_job() -> None:
     ctx = _ctx()
 
     def work() -> dict[str, Any]:
+        index_missing(ctx.engine)  # articles stored before an upgrade brought search (a no-op afterwards)
         with WorkPool(ctx.settings, analyse=True) as pool:
             pool.drain(ctx.engine)
             done = pool.analyse_waiting(ctx.engine, ctx.settings.analyse_batch_size)

@@ -6,6 +6,7 @@ from store.models.core import (
     Analysis,
     Article,
     ArticleCheck,
+    ArticleSearch,
     ArticleSnapshot,
     AuditEvent,
     Base,
@@ -22,8 +23,8 @@ from store.models.core import (
 from store.models.decisions import CORRECTABLE, LabelCorrection
 
 __all__ = [
-    "CORRECTABLE", "ROLES", "Analysis", "Article", "ArticleCheck", "ArticleSnapshot", "AuditEvent", "Base",
-    "CaseNote", "CrawlRun", "EntryPoint", "JobRun", "LabelCorrection", "LoginFailure", "Page", "Quarantine",
-    "RebuttalArticle", "RebuttalCase", "ReviewCase", "Source", "StoryMember", "UTCDateTime", "User", "WebSession",
-    "utcnow",
+    "CORRECTABLE", "ROLES", "Analysis", "Article", "ArticleCheck", "ArticleSearch", "ArticleSnapshot",
+    "AuditEvent", "Base", "CaseNote", "CrawlRun", "EntryPoint", "JobRun", "LabelCorrection", "LoginFailure",
+    "Page", "Quarantine", "RebuttalArticle", "RebuttalCase", "ReviewCase", "Source", "StoryMember", "UTCDateTime",
+    "User", "WebSession", "utcnow",
 ]

@@ -315,3 +315,18 @@ class ArticleCheck(Base):
     detail: Mapped[str | None] = mapped_column(Text, default=None)  # the error, for unreachable
     diff: Mapped[str | None] = mapped_column(Text, default=None)  # unified diff of the text, for edited
     snapshot_id: Mapped[int | None] = mapped_column(ForeignKey("article_snapshots.id"), default=None)
+
+
+class ArticleSearch(Base):
+    """The words of an article as search sees them: lower-case, without diacritics, punctuation as spaces;
+    `body` is the whole document (title, then text), `title` the title alone (it ranks higher).
+
+    SQLite indexes `body` with FTS5 (article_fts, kept in step by triggers); PostgreSQL with generated
+    tsvector columns (tsv, tsv_title) and a GIN index. Both are made by migration 0008, not by this model.
+    """
+
+    __tablename__ = "article_search"
+
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), primary_key=True)
+    title: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)

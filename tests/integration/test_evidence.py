@@ -345,12 +345,17 @@ def test_the_article_page_shows_the_history_escaped(engine, db_url, web):
         s.add(ArticleCheck(article_id=article_id, checked_at=NOW, outcome="edited", http_status=200,
                            url=web.base + "/tin.html", diff="--- a\n+++ b\n+<script>alert('x')</script>"))
         s.get(Article, article_id).evidence_status = "edited"
-    app = create_app(test_settings(db_url))
+    from tests.fixtures.review import add_role_users, login, review_settings
+
+    add_role_users(engine)
+    app = create_app(review_settings(db_url))
     try:
         with TestClient(app) as client:
+            assert client.get(f"/articles/{article_id}", follow_redirects=False).status_code == 303  # login first
+            login(client, "viewer")
             response = client.get(f"/articles/{article_id}")
     finally:
-        app.state.sessions.kw["bind"].dispose()
+        app.state.engine.dispose()
     assert response.status_code == 200
     html = response.text
     assert "Lịch sử kiểm tra lại" in html and "Re-check history" in html and "Đã bị sửa / Edited" in html

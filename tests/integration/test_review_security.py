@@ -51,6 +51,7 @@ EXPECTED: dict[tuple[str, str], str | None] = {
     ("POST", "/rebuttals/{rebuttal_id}/rebuttal"): "analyst",
     ("POST", "/rebuttals/{rebuttal_id}/status"): "analyst",
     ("GET", "/rebuttals/{rebuttal_id}/claimreview.json"): "viewer",
+    ("GET", "/search"): "viewer",
     ("GET", "/admin/users"): "admin",
     ("POST", "/admin/users"): "admin",
     ("POST", "/admin/users/{username}/disable"): "admin",

@@ -1,0 +1,128 @@
+"""Full-text search over stored articles, one interface over SQLite FTS5 and PostgreSQL full-text search.
+
+Both index the same folded words (article_search, written with each new article): the caller folds
+text and queries with nlp.query, so "hai duong" finds "Hải Dương". Words are required, phrases must
+appear in order, exclusions must not appear; results are filtered like the queue and sorted by
+relevance or by date.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Float, Integer, func, insert, select, text
+from sqlalchemy.orm import Session, aliased, selectinload
+
+from store.models import Analysis, Article, ArticleSearch, ReviewCase, Source
+from store.queue import QueueFilter
+
+SORTS = ("relevance", "newest", "oldest")
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One article found, its latest analysis and case (either may be missing), and its score."""
+
+    article: Article
+    analysis: Analysis | None
+    case: ReviewCase | None
+    score: float
+
+
+def index_article(session: Session, article_id: int, title_words: str, text_words: str) -> None:
+    """Make a new article findable (in the transaction that stores it)."""
+    session.execute(insert(ArticleSearch).values(article_id=article_id, title=title_words,
+                                                 body=f"{title_words} {text_words}".strip()))
+
+
+def unindexed_ids(session: Session, limit: int = 1000) -> list[int]:
+    """Stored articles search does not know yet (stored before search existed), oldest first."""
+    query = (select(Article.id).outerjoin(ArticleSearch, ArticleSearch.article_id == Article.id)
+             .where(ArticleSearch.article_id.is_(None)).order_by(Article.id).limit(limit))
+    return list(session.scalars(query))
+
+
+def _fts5(terms: Sequence[str], phrases: Sequence[Sequence[str]], excluded: Sequence[Sequence[str]]) -> str:
+    def quoted(words: Sequence[str]) -> str:
+        return '"' + " ".join(w.replace('"', '""') for w in words) + '"'
+
+    positive = " AND ".join([quoted([t]) for t in terms] + [quoted(p) for p in phrases])
+    return f"({positive})" + "".join(f" NOT {quoted(x)}" for x in excluded)
+
+
+def _tsquery(terms: Sequence[str], phrases: Sequence[Sequence[str]], excluded: Sequence[Sequence[str]]) -> str:
+    def lexeme(word: str) -> str:
+        return "'" + word.replace("'", "''").replace("\\", "\\\\") + "'"
+
+    def phrase(words: Sequence[str]) -> str:
+        return lexeme(words[0]) if len(words) == 1 else "(" + " <-> ".join(lexeme(w) for w in words) + ")"
+
+    parts = [lexeme(t) for t in terms] + [phrase(p) for p in phrases] + [f"!{phrase(x)}" for x in excluded]
+    return " & ".join(parts)
+
+
+def _matches(session: Session, terms: Sequence[str], phrases: Sequence[Sequence[str]],
+             excluded: Sequence[Sequence[str]]) -> Any:
+    """A subquery (article_id, score) of the articles matching; a higher score ranks first."""
+    if session.get_bind().dialect.name == "sqlite":
+        return (text("SELECT rowid AS article_id, -bm25(article_fts) AS score FROM article_fts "
+                     "WHERE article_fts MATCH :q").bindparams(q=_fts5(terms, phrases, excluded))
+                .columns(article_id=Integer, score=Float).subquery("hits"))
+    return (text("SELECT s.article_id, ts_rank_cd(s.tsv, q) + 2 * ts_rank_cd(s.tsv_title, q) AS score "
+                 "FROM article_search s, to_tsquery('simple', :q) q WHERE s.tsv @@ q")
+            .bindparams(q=_tsquery(terms, phrases, excluded)).columns(article_id=Integer, score=Float)
+            .subquery("hits"))
+
+
+def search(session: Session, terms: Sequence[str], phrases: Sequence[Sequence[str]] = (),
+           excluded: Sequence[Sequence[str]] = (), f: QueueFilter | None = None, sort: str = "relevance",
+           page: int = 1, per_page: int = 20) -> tuple[list[SearchHit], int]:
+    """One page of matching articles and how many match in all (terms/phrases folded by nlp.query)."""
+    if not terms and not phrases:
+        raise ValueError("a search needs a word or a phrase")
+    f = f or QueueFilter(status="all")
+    hits = _matches(session, terms, phrases, excluded)
+    latest = (select(func.max(Analysis.id)).where(Analysis.article_id == Article.id)
+              .correlate(Article).scalar_subquery())
+    analysis = aliased(Analysis)
+    query = (select(Article.id, hits.c.score).join(hits, hits.c.article_id == Article.id)
+             .join(Source, Source.id == Article.source_id)
+             .outerjoin(analysis, analysis.id == latest)
+             .outerjoin(ReviewCase, ReviewCase.article_id == Article.id))
+    when = func.coalesce(Article.published_at, Article.fetched_at)
+    if f.status == "flagged":
+        query = query.where(ReviewCase.id.is_not(None))
+    elif f.status not in ("", "all"):
+        query = query.where(ReviewCase.status == f.status)
+    for value, column in ((f.topic, analysis.topic), (f.sentiment, analysis.sentiment),
+                          (f.relevance, analysis.relevance), (f.source_kind, Source.kind), (f.source, Source.id),
+                          (f.lang, Article.lang)):
+        if value:
+            query = query.where(column == value)
+    if f.assignee:
+        query = query.where(ReviewCase.assignee.is_(None) if f.assignee == "-" else ReviewCase.assignee == f.assignee)
+    if f.since is not None:
+        query = query.where(when >= f.since)
+    if f.until is not None:
+        query = query.where(when < f.until)
+    total = int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
+    order = {"relevance": (hits.c.score.desc(), when.desc(), Article.id.desc()),
+             "newest": (when.desc(), Article.id.desc()), "oldest": (when.asc(), Article.id.asc())}[
+        sort if sort in SORTS else "relevance"]
+    rows = session.execute(query.order_by(*order).limit(per_page).offset((max(page, 1) - 1) * per_page)).all()
+    ids = [r[0] for r in rows]
+    articles = {a.id: a for a in session.scalars(select(Article).where(Article.id.in_(ids))
+                                                 .options(selectinload(Article.source),
+                                                          selectinload(Article.analyses)))}
+    cases = {c.article_id: c for c in session.scalars(select(ReviewCase).where(ReviewCase.article_id.in_(ids)))}
+    out = []
+    for article_id, score in rows:
+        article = articles[article_id]
+        out.append(SearchHit(article, article.analyses[-1] if article.analyses else None, cases.get(article_id),
+                             float(score or 0.0)))
+    return out, total
+
+
+__all__ = ["SORTS", "SearchHit", "index_article", "search", "unindexed_ids"]

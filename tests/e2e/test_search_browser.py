@@ -1,0 +1,34 @@
+"""Search in a real Chromium: typed without diacritics, it finds the flagged article, marks the words."""
+
+from sqlalchemy import select
+
+from nlp.query import search_words
+from store import repo
+from store.db import make_engine, session_scope
+from store.models import Article
+from tests.e2e.conftest import log_in
+
+
+def test_search_without_diacritics_finds_the_flagged_article(browser, review_server, review_db):
+    engine = make_engine(review_db)
+    with session_scope(engine) as s:
+        case = repo.flagged_cases(s)[0]
+        title = s.scalar(select(Article.title).where(Article.id == case.article_id))
+    plain = " ".join(search_words(title).split()[:4])  # the first words, typed without any diacritic
+    assert plain.isascii()
+    page = log_in(browser, review_server, "viewer")
+    page.click("text=Tìm kiếm / Search")
+    page.fill("input[name=q]", plain)
+    page.select_option("select[name=status]", "flagged")
+    page.click("#search-form button[type=submit]")
+    page.wait_for_url("**/search?**")
+    hits = page.locator("article.hit")
+    assert hits.count() >= 1
+    ids = [int(h.get_attribute("data-article-id") or 0) for h in hits.all()]
+    assert case.article_id in ids
+    assert page.locator("article.hit mark.hit").count() >= 1  # the words found are marked
+    page.screenshot(path="var/test-artifacts/screenshots/08-search.png", full_page=True)
+    page.fill("input[name=q]", "-chỉ-loại-trừ")
+    page.click("#search-form button[type=submit]")
+    assert "ít nhất một từ" in page.inner_text("#search-error")
+    page.context.close()
