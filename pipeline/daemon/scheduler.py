@@ -28,7 +28,7 @@ from pipeline.daemon.jobs import DAILY, RunContext, analyse_job, collect_job, se
 from pipeline.daemon.lock import DaemonLock
 from pipeline.daemon.metrics import DaemonMetrics, serve
 from store import jobs as job_runs
-from store.db import make_engine, request_stop, session_scope, wait_for_database
+from store.db import make_engine, request_stop, session_scope, wait_for_database, writer_turn
 from store.models import Source
 
 logger = logging.getLogger(__name__)
@@ -54,6 +54,15 @@ class WaitingJobStore(SQLAlchemyJobStore):  # type: ignore[misc]
     def _waiting(self, name: str, *args: Any) -> Any:
         method = getattr(super(), name)
         return wait_for_database(lambda: method(*args), f"job store: {name}", self.wait_s, logger)
+
+    def start(self, scheduler: Any, alias: str) -> None:
+        """Creates the jobs table if missing: a write, so it takes its turn among the writers (two daemons
+        starting together on one SQLite file: the second must be refused by the daemon lock, not fail here)."""
+        def create() -> None:
+            with writer_turn(self.engine):
+                SQLAlchemyJobStore.start(self, scheduler, alias)
+
+        wait_for_database(create, "job store: start", self.wait_s, logger)
 
     def lookup_job(self, job_id: str) -> Any:
         return self._waiting("lookup_job", job_id)
