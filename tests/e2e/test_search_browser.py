@@ -32,3 +32,24 @@ def test_search_without_diacritics_finds_the_flagged_article(browser, review_ser
     page.click("#search-form button[type=submit]")
     assert "ít nhất một từ" in page.inner_text("#search-error")
     page.context.close()
+
+
+def test_the_filtered_queue_exports_as_a_workbook(browser, review_server, tmp_path):
+    from openpyxl import load_workbook
+
+    page = log_in(browser, review_server, "viewer")
+    page.select_option("select[name=source_kind]", "overseas_vietnamese")
+    page.click("#filters button[type=submit]")
+    page.wait_for_url("**source_kind=overseas_vietnamese**")
+    shown = [int(r.get_attribute("data-article-id") or 0) for r in page.locator("tr.case").all()]
+    assert shown
+    with page.expect_download() as download:
+        page.click("#export-xlsx")
+    path = tmp_path / "queue.xlsx"
+    download.value.save_as(path)
+    sheet = load_workbook(path, read_only=True).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == "Mã bài / Article id"
+    assert sorted(r[0] for r in rows[1:]) == sorted(shown)  # the same articles, the filter respected
+    assert {r[3] for r in rows[1:]} == {"overseas_vietnamese"}
+    page.context.close()

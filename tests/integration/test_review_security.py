@@ -52,6 +52,8 @@ EXPECTED: dict[tuple[str, str], str | None] = {
     ("POST", "/rebuttals/{rebuttal_id}/status"): "analyst",
     ("GET", "/rebuttals/{rebuttal_id}/claimreview.json"): "viewer",
     ("GET", "/search"): "viewer",
+    ("GET", "/export/queue.{kind}"): "viewer",
+    ("GET", "/export/search.{kind}"): "viewer",
     ("GET", "/admin/users"): "admin",
     ("POST", "/admin/users"): "admin",
     ("POST", "/admin/users/{username}/disable"): "admin",
@@ -69,7 +71,8 @@ def app_and_ids(sqlite_url: str) -> Iterator[tuple[Any, dict[str, Any]]]:
         accounts.add_user(s, "victim", "viewer", "Nguoi-bi-khoa-2026!")
         rebuttal_id = cases.open_case(s, "Phản bác thử", [article_id], "admin", timedelta(days=3)).id
     yield create_app(review_settings(sqlite_url)), {"article_id": article_id, "case_id": case_id,
-                                                    "rebuttal_id": rebuttal_id, "username": "victim"}
+                                                    "rebuttal_id": rebuttal_id, "username": "victim",
+                                                    "kind": "xlsx"}
     engine.dispose()
 
 
