@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse,
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 from starlette.middleware.base import RequestResponseEndpoint
+from swagger_ui_bundle import swagger_ui_path
 
 from config.settings import Settings
 from nlp.relevance import Gazetteer
@@ -53,6 +54,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.gazetteer = Gazetteer.from_dict(_yaml(settings, "gazetteer.yaml"))  # to mark places in the text
     app.state.rules = RiskRules.from_dict(_yaml(settings, "risk_rules.yaml"))  # and risk phrases
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    app.mount("/docs-static", StaticFiles(directory=str(swagger_ui_path)), name="docs-static")
 
     @app.middleware("http")
     async def headers(request: Request, call_next: RequestResponseEndpoint) -> Response:

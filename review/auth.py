@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from config.settings import Settings
 from store import accounts
 from store.db import session_scope
-from store.models import WebSession
+from store.models import WebSession, utcnow
 
 SESSION_COOKIE = "hdm_session"
 CSRF_COOKIE = "hdm_csrf"
@@ -108,9 +108,19 @@ def csrf_token(request: Request) -> str:
     return hmac.new(_config(request).secret, csrf_seed(request).encode(), hashlib.sha256).hexdigest()
 
 
+def bearer(request: Request) -> str | None:
+    """An API token sent as `Authorization: Bearer …` (such a request is never authenticated by cookie)."""
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
 async def csrf_guard(request: Request) -> None:
-    """App-wide: a state-changing request needs a valid token and, if it says where it came from, our origin."""
-    if request.method not in UNSAFE:
+    """App-wide: a state-changing request needs a valid token and, if it says where it came from, our origin.
+
+    A request carrying an API token is exempt: it is not authenticated by a cookie the browser adds on its
+    own, and a page elsewhere cannot set the header without a CORS permission the app never gives."""
+    if request.method not in UNSAFE or bearer(request) is not None:
         return
     origin = request.headers.get("origin")
     if origin and origin != "null" and urlsplit(origin).netloc != request.url.netloc:
@@ -152,6 +162,18 @@ def current_user(request: Request, db: DbDep) -> Principal | None:
     if hasattr(request.state, "user"):
         user: Principal | None = request.state.user
         return user
+    api_key = bearer(request)
+    if api_key is not None:  # the API: the token alone decides, never a cookie
+        by_token = accounts.token_user(db, api_key)
+        principal = Principal(by_token[1].id, by_token[1].username, by_token[1].role) if by_token else None
+        if by_token is not None and (by_token[0].last_used_at is None
+                                     or utcnow() - by_token[0].last_used_at > timedelta(minutes=1)):
+            used_id = by_token[0].id
+            db.rollback()
+            with session_scope(request.app.state.engine, write=True) as w:
+                accounts.touch_token(w, used_id)
+        request.state.user = principal
+        return principal
     token = request.cookies.get(SESSION_COOKIE)
     found = accounts.session_user(db, token, _config(request).idle) if token else None
     principal = Principal(found[1].id, found[1].username, found[1].role) if found else None

@@ -17,7 +17,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from store.models import ROLES, LoginFailure, User, WebSession, utcnow
+from store.models import ROLES, ApiToken, LoginFailure, User, WebSession, utcnow
 
 MIN_PASSWORD = 8
 LOCK_AFTER = 5  # wrong passwords in a row lock the account ...
@@ -217,3 +217,50 @@ def end_session(session: Session, token: str) -> None:
 def end_sessions(session: Session, user_id: int) -> None:
     """End every session of a user."""
     session.execute(delete(WebSession).where(WebSession.user_id == user_id))
+
+
+TOKEN_PREFIX = "hdm_"
+
+
+def create_token(session: Session, user_id: int, name: str) -> tuple[ApiToken, str]:
+    """A new API token for the user; the secret is returned once and only its hash is stored."""
+    label = unicodedata.normalize("NFC", name.strip())[:100]
+    if not label:
+        raise AccountError("khoá cần một tên / a token needs a name")
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken(user_id=user_id, name=label, token_hash=token_id(secret))
+    session.add(row)
+    session.flush()
+    return row, secret
+
+
+def list_tokens(session: Session, user_id: int) -> list[ApiToken]:
+    """The user's tokens, newest first (revoked ones included, marked)."""
+    return list(session.scalars(select(ApiToken).where(ApiToken.user_id == user_id).order_by(ApiToken.id.desc())))
+
+
+def revoke_token(session: Session, user_id: int, token_id_: int) -> ApiToken:
+    """Revoke one of the user's own tokens (AccountError for another's or an unknown one)."""
+    row = session.get(ApiToken, token_id_)
+    if row is None or row.user_id != user_id:
+        raise AccountError("không có khoá này / no such token")
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+    return row
+
+
+def token_user(session: Session, secret: str) -> tuple[ApiToken, User] | None:
+    """The live token and its enabled user for a bearer secret, or None."""
+    if not secret.startswith(TOKEN_PREFIX):
+        return None
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_id(secret)))
+    if row is None or row.revoked_at is not None or row.user.disabled:
+        return None
+    return row, row.user
+
+
+def touch_token(session: Session, token_row_id: int) -> None:
+    """Record that a token was just used (shown to its owner)."""
+    row = session.get(ApiToken, token_row_id)
+    if row is not None:
+        row.last_used_at = utcnow()

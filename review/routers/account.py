@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
 
 from review.auth import (
@@ -113,3 +113,35 @@ def change_password(request: Request, db: DbDep, who: Annotated[Principal, Depen
     response = render(request, "password.html", {"flash": "Đã đổi mật khẩu / password changed"})
     _set_session(request, response, token)
     return response
+
+
+@router.get("/account/tokens")
+def tokens(request: Request, db: DbDep, who: Annotated[Principal, Depends(require("viewer"))]) -> Any:
+    return render(request, "tokens.html", {"tokens": accounts.list_tokens(db, who.id)})
+
+
+@router.post("/account/tokens")
+def create_token(request: Request, db: DbDep, who: Annotated[Principal, Depends(require("viewer"))],
+                 name: Annotated[str, Form(max_length=100)]) -> Any:
+    try:
+        row, secret = accounts.create_token(db, who.id, name)
+    except accounts.AccountError as exc:
+        db.rollback()
+        return render(request, "tokens.html", {"tokens": accounts.list_tokens(db, who.id), "flash": str(exc),
+                                               "flash_kind": "error"}, status_code=400)
+    audit(db, who.username, "token_created", "api_token", row.id, {"name": row.name})
+    db.commit()
+    return render(request, "tokens.html", {"tokens": accounts.list_tokens(db, who.id), "secret": secret})
+
+
+@router.post("/account/tokens/{token_id}/revoke")
+def revoke_token(request: Request, token_id: int, db: DbDep,
+                 who: Annotated[Principal, Depends(require("viewer"))]) -> Any:
+    try:
+        row = accounts.revoke_token(db, who.id, token_id)
+    except accounts.AccountError as exc:
+        db.rollback()
+        raise HTTPException(404, str(exc)) from exc
+    audit(db, who.username, "token_revoked", "api_token", row.id, {"name": row.name})
+    db.commit()
+    return RedirectResponse("/account/tokens", status_code=303)

@@ -1,6 +1,6 @@
 """Typed SQLAlchemy models, one module per part of the system; every table hangs off one Base."""
 
-from store.models.accounts import ROLES, LoginFailure, User, WebSession
+from store.models.accounts import ROLES, ApiToken, LoginFailure, User, WebSession
 from store.models.cases import CaseNote, RebuttalArticle, RebuttalCase, StoryMember
 from store.models.core import (
     Analysis,
@@ -23,7 +23,7 @@ from store.models.core import (
 from store.models.decisions import CORRECTABLE, LabelCorrection
 
 __all__ = [
-    "CORRECTABLE", "ROLES", "Analysis", "Article", "ArticleCheck", "ArticleSearch", "ArticleSnapshot",
+    "CORRECTABLE", "ROLES", "Analysis", "ApiToken", "Article", "ArticleCheck", "ArticleSearch", "ArticleSnapshot",
     "AuditEvent", "Base", "CaseNote", "CrawlRun", "EntryPoint", "JobRun", "LabelCorrection", "LoginFailure",
     "Page", "Quarantine", "RebuttalArticle", "RebuttalCase", "ReviewCase", "Source", "StoryMember", "UTCDateTime",
     "User", "WebSession", "utcnow",

@@ -53,3 +53,19 @@ def test_the_filtered_queue_exports_as_a_workbook(browser, review_server, tmp_pa
     assert sorted(r[0] for r in rows[1:]) == sorted(shown)  # the same articles, the filter respected
     assert {r[3] for r in rows[1:]} == {"overseas_vietnamese"}
     page.context.close()
+
+
+def test_the_api_documentation_renders_for_a_logged_in_user(browser, review_server):
+    page = log_in(browser, review_server, "viewer")
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(f"{m.type}: {m.text}"))
+    page.on("pageerror", lambda e: errors.append(f"pageerror: {e}"))
+    page.goto(review_server + "/docs")
+    try:
+        page.wait_for_selector(".swagger-ui .opblock", timeout=30000)  # Swagger UI ran, under the app's CSP
+    except Exception as exc:
+        page.screenshot(path="var/test-artifacts/screenshots/09-api-docs-failed.png", full_page=True)
+        raise AssertionError(f"Swagger UI did not render: {errors} {page.inner_text('body')[:500]}") from exc
+    assert "/api/search" in page.inner_text("#swagger-ui")
+    page.screenshot(path="var/test-artifacts/screenshots/09-api-docs.png", full_page=True)
+    page.context.close()

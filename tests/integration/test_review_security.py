@@ -3,12 +3,14 @@ sessions that end, guessing slowed down, a secret key required, strict headers."
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from fastapi.routing import APIRoute
+from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
 from review.app import CSP, create_app
@@ -16,7 +18,7 @@ from review.auth import SESSION_COOKIE, ConfigError
 from store import accounts, cases
 from store.db import make_engine, session_scope
 from store.migrate import upgrade
-from store.models import ROLES, WebSession
+from store.models import ROLES, ApiToken, WebSession
 from tests.fixtures.review import (
     PASSWORDS,
     add_flagged_article,
@@ -40,6 +42,17 @@ EXPECTED: dict[tuple[str, str], str | None] = {
     ("POST", "/articles/{article_id}/labels"): "analyst",
     ("GET", "/articles/{article_id}"): "viewer",
     ("GET", "/api/flagged"): "viewer",
+    ("GET", "/api/queue"): "viewer",
+    ("GET", "/api/articles/{article_id}"): "viewer",
+    ("GET", "/api/search"): "viewer",
+    ("POST", "/api/cases/{case_id}/decision"): "analyst",
+    ("GET", "/api/rebuttals"): "viewer",
+    ("GET", "/api/rebuttals/{rebuttal_id}"): "viewer",
+    ("GET", "/api/openapi.json"): "viewer",
+    ("GET", "/docs"): "viewer",
+    ("GET", "/account/tokens"): "viewer",
+    ("POST", "/account/tokens"): "viewer",
+    ("POST", "/account/tokens/{token_id}/revoke"): "viewer",
     ("POST", "/articles/{article_id}/story"): "analyst",
     ("GET", "/rebuttals"): "viewer",
     ("POST", "/rebuttals"): "analyst",
@@ -72,7 +85,7 @@ def app_and_ids(sqlite_url: str) -> Iterator[tuple[Any, dict[str, Any]]]:
         rebuttal_id = cases.open_case(s, "Phản bác thử", [article_id], "admin", timedelta(days=3)).id
     yield create_app(review_settings(sqlite_url)), {"article_id": article_id, "case_id": case_id,
                                                     "rebuttal_id": rebuttal_id, "username": "victim",
-                                                    "kind": "xlsx"}
+                                                    "kind": "xlsx", "token_id": 999999}
     engine.dispose()
 
 
@@ -101,18 +114,32 @@ def test_every_route_is_listed_with_the_role_it_needs(app_and_ids):
     assert sorted(_routes(app)) == sorted(EXPECTED), "a route was added or removed: list it in EXPECTED"
 
 
+def _api_token(sqlite_url: str, role: str) -> str:
+    engine = make_engine(sqlite_url)
+    with session_scope(engine, write=True) as s:
+        user = accounts.get_user(s, role)
+        assert user is not None
+        _, secret = accounts.create_token(s, user.id, "kiểm thử")
+    engine.dispose()
+    return secret
+
+
+@pytest.mark.parametrize("via", ["cookie", "token"])
 @pytest.mark.parametrize("who", [None, *ROLES])
-def test_every_route_answers_each_role_as_expected(app_and_ids, who):
+def test_every_route_answers_each_role_as_expected(app_and_ids, who, via, sqlite_url):
     app, ids = app_and_ids
+    secret = _api_token(sqlite_url, who) if who and via == "token" else None
     for method, path in _routes(app):
         if path == "/logout":
             continue  # it ends the session the other requests need; tested on its own below
-        client = _client(app, who)
+        client = _client(app, who if via == "cookie" else None)
         needed = EXPECTED[(method, path)]
         url = path.format(**ids)
         headers = {"accept": "text/html"}
         data: dict[str, str] = {}
-        if method != "GET":
+        if secret:
+            headers["authorization"] = f"Bearer {secret}"  # no cookie, no CSRF token: the token alone
+        elif method != "GET":
             data["csrf_token"] = token(client, "/login") if who is None else token(client)
         response = client.request(method, url, data=data or None, headers=headers, follow_redirects=False)
         where = f"{method} {path} as {who or 'nobody'}"
@@ -241,3 +268,61 @@ def test_without_a_secret_key_the_app_does_not_start(sqlite_url):
         create_app(test_settings(sqlite_url).model_copy(update={"secret_key": None}))
     with pytest.raises(ConfigError, match="HDM_SECRET_KEY"):
         create_app(test_settings(sqlite_url).model_copy(update={"secret_key": SecretStr("short")}))
+
+
+def test_a_token_does_what_its_role_does_and_stops_when_revoked_or_disabled(app_and_ids, sqlite_url):
+    app, ids = app_and_ids
+    viewer, analyst = _api_token(sqlite_url, "viewer"), _api_token(sqlite_url, "analyst")
+    api = TestClient(app)
+    as_viewer, as_analyst = {"authorization": f"Bearer {viewer}"}, {"authorization": f"Bearer {analyst}"}
+    queue = api.get("/api/queue", headers=as_viewer)
+    assert queue.status_code == 200 and queue.json()["total"] == 1
+    version = queue.json()["items"][0]["case"]["version"]
+    decision = {"decision": "confirm", "version": version}
+    assert api.post(f"/api/cases/{ids['case_id']}/decision", json=decision, headers=as_viewer).status_code == 403
+    done = api.post(f"/api/cases/{ids['case_id']}/decision", json=decision, headers=as_analyst)
+    assert done.status_code == 200 and done.json()["after"] == "confirmed"
+    again = api.post(f"/api/cases/{ids['case_id']}/decision", json={**decision, "decision": "dismiss",
+                                                                     "reason": "accurate"}, headers=as_analyst)
+    assert again.status_code == 409 and "analyst" in again.json()["detail"]
+    assert api.get("/admin/audit", headers=as_analyst).status_code == 403
+    assert api.get("/api/queue", headers={"authorization": "Bearer hdm_not-a-token"}).status_code == 401
+    # a browser logged in as the admin, sending an analyst's token: the token decides
+    admin = _client(app, "admin")
+    assert admin.get("/admin/audit", headers=as_analyst).status_code == 403
+    # the owner revokes it in the app; a disabled user's tokens stop too
+    owner = _client(app, "analyst")
+    page = owner.get("/account/tokens").text
+    token_ids = re.findall(r'/account/tokens/(\d+)/revoke', page)
+    for token_id in token_ids:
+        assert owner.post(f"/account/tokens/{token_id}/revoke", data={"csrf_token": token(owner)},
+                          follow_redirects=False).status_code == 303
+    assert api.get("/api/queue", headers=as_analyst).status_code == 401
+    assert api.get("/api/queue", headers=as_viewer).status_code == 200
+    engine = make_engine(sqlite_url)
+    with session_scope(engine, write=True) as s:
+        user = accounts.get_user(s, "viewer")
+        assert user is not None
+        accounts.disable_user(s, user)
+    engine.dispose()
+    assert api.get("/api/queue", headers=as_viewer).status_code == 401
+    # a token is shown once, stored hashed
+    created = owner.post("/account/tokens", data={"csrf_token": token(owner), "name": "báo cáo tuần"})
+    secret = re.search(r'id="token-secret">(hdm_[^<]+)<', created.text)
+    assert created.status_code == 200 and secret
+    assert secret.group(1) not in owner.get("/account/tokens").text
+    with session_scope(make_engine(sqlite_url)) as s:
+        assert s.scalar(select(func.count()).select_from(ApiToken).where(
+            ApiToken.token_hash == accounts.token_id(secret.group(1)))) == 1
+
+
+def test_the_api_description_and_docs_are_for_logged_in_users(app_and_ids):
+    app, _ = app_and_ids
+    assert TestClient(app).get("/api/openapi.json").status_code == 401
+    client = _client(app, "viewer")
+    spec = client.get("/api/openapi.json").json()
+    assert {"/api/queue", "/api/search", "/api/articles/{article_id}", "/api/cases/{case_id}/decision"} <= set(
+        spec["paths"])
+    page = client.get("/docs")
+    assert page.status_code == 200 and "/docs-static/swagger-ui-bundle.js" in page.text
+    assert client.get("/docs-static/swagger-ui-bundle.js").status_code == 200
