@@ -30,11 +30,13 @@ class QueueFilter:
     assignee: str = ""  # a username, or "-" for nobody
     since: datetime | None = None  # published (or fetched, when the date is unknown) at or after
     until: datetime | None = None  # and before
+    after_id: int = 0  # only articles with a larger id (saved searches look at what is new)
+    through_id: int | None = None  # and no larger than this
 
     def params(self) -> dict[str, str]:
         """The filter as query parameters (dates left to the caller, who knows the time zone)."""
         return {f.name: str(getattr(self, f.name)) for f in fields(self)
-                if f.name not in ("since", "until") and getattr(self, f.name)}
+                if f.name not in ("since", "until", "after_id", "through_id") and getattr(self, f.name)}
 
 
 def _filtered(f: QueueFilter, skip: str = "") -> Select[Any]:
@@ -52,6 +54,8 @@ def _filtered(f: QueueFilter, skip: str = "") -> Select[Any]:
         if f.assignee else None,
         "since": when >= f.since if f.since else None,
         "until": when < f.until if f.until else None,
+        "after_id": Article.id > f.after_id if f.after_id else None,
+        "through_id": Article.id <= f.through_id if f.through_id is not None else None,
     }
     for name, condition in conditions.items():
         if condition is not None and name != skip:

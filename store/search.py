@@ -107,6 +107,10 @@ def search(session: Session, terms: Sequence[str], phrases: Sequence[Sequence[st
         query = query.where(when >= f.since)
     if f.until is not None:
         query = query.where(when < f.until)
+    if f.after_id:
+        query = query.where(Article.id > f.after_id)
+    if f.through_id is not None:
+        query = query.where(Article.id <= f.through_id)
     total = int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
     order = {"relevance": (hits.c.score.desc(), when.desc(), Article.id.desc()),
              "newest": (when.desc(), Article.id.desc()), "oldest": (when.asc(), Article.id.asc())}[

@@ -40,10 +40,13 @@ def analyse_and_show(settings: Settings, engine: Any, limit: int | None = None) 
 def cmd_analyse(args: argparse.Namespace) -> int:
     settings = settings_of(args)
     engine = engine_of(settings, migrate=False)
+    from pipeline.saved_searches import run_saved_searches
+
     report = analyse_and_show(settings, engine, args.limit)
+    matched = run_saved_searches(engine)
     console.print(f"Phân tích / analysed: {report.analysed}, gắn cờ / flagged: {report.flagged}, "
                   f"hồ sơ mới / cases opened: {report.cases_opened}, cảnh báo / alerts: {report.alerts}, "
-                  f"lỗi / failed: {report.failed}")
+                  f"lỗi / failed: {report.failed}, khớp tìm kiếm đã lưu / saved-search matches: {matched}")
     return 0
 
 

@@ -7,7 +7,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from pipeline.cli.common import CliError, add_command, console, engine_of, settings_of, sources_of
+from pipeline.cli.common import CliError, add_command, console, settings_of, sources_of
 
 ALREADY_RUNNING_EXIT = 3
 
@@ -17,7 +17,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     from pipeline.daemon.logs import configure_logging
     from pipeline.daemon.scheduler import run_forever, run_once
     from store import repo
-    from store.db import write_unit
+    from store.db import make_engine, write_unit
+    from store.migrate import upgrade
 
     settings = settings_of(args)
     log_format = args.log_format or settings.log_format
@@ -26,11 +27,14 @@ def cmd_run(args: argparse.Namespace) -> int:
         configure_logging(log_format, log_file, settings.log_max_mb, settings.log_backups,
                           logging.DEBUG if args.verbose else logging.INFO)
     sources = sources_of(settings, args.sources)
-    engine = engine_of(settings)
-    write_unit(engine, lambda session: repo.upsert_sources(session, [s.model_dump(mode="json") for s in sources]),
-               "sources", settings.database_wait_seconds, logging.getLogger(__name__))
+    engine = make_engine(settings.database_url)
     try:
         with DaemonLock(engine, settings.sqlite_path) as lock:
+            # only the daemon holding the lock migrates and writes: two started together must not race here
+            upgrade(engine)
+            write_unit(engine, lambda session: repo.upsert_sources(session, [s.model_dump(mode="json")
+                                                                             for s in sources]),
+                       "sources", settings.database_wait_seconds, logging.getLogger(__name__))
             if args.once:
                 results = run_once(settings, engine, lock)
                 for result in results:

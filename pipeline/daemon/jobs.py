@@ -20,6 +20,7 @@ from pipeline.collect import crawl
 from pipeline.daemon.lock import AlreadyRunning, DaemonLock
 from pipeline.daemon.metrics import DaemonMetrics
 from pipeline.health import sources_health
+from pipeline.saved_searches import run_saved_searches
 from pipeline.search_index import index_missing
 from pipeline.workers import WorkPool
 from store import jobs as job_runs
@@ -183,8 +184,9 @@ def analyse_job() -> None:
             ctx.metrics.flagged.inc(done.flagged)
         if done.analysed:
             logger.info("analysed %d, flagged %d", done.analysed, done.flagged)
+        matched = run_saved_searches(ctx.engine)  # what was just analysed, for every saved search
         return {"extracted": done.extracted, "analysed": done.analysed, "flagged": done.flagged,
-                "failed": done.failed}
+                "failed": done.failed, "saved_search_matches": matched}
 
     tracked("analyse", "analyse", work)
 

@@ -21,10 +21,11 @@ from store.models.core import (
     utcnow,
 )
 from store.models.decisions import CORRECTABLE, LabelCorrection
+from store.models.saved import NOTIFY, SavedSearch, SavedSearchMatch
 
 __all__ = [
-    "CORRECTABLE", "ROLES", "Analysis", "ApiToken", "Article", "ArticleCheck", "ArticleSearch", "ArticleSnapshot",
-    "AuditEvent", "Base", "CaseNote", "CrawlRun", "EntryPoint", "JobRun", "LabelCorrection", "LoginFailure",
-    "Page", "Quarantine", "RebuttalArticle", "RebuttalCase", "ReviewCase", "Source", "StoryMember", "UTCDateTime",
-    "User", "WebSession", "utcnow",
+    "CORRECTABLE", "NOTIFY", "ROLES", "Analysis", "ApiToken", "Article", "ArticleCheck", "ArticleSearch",
+    "ArticleSnapshot", "AuditEvent", "Base", "CaseNote", "CrawlRun", "EntryPoint", "JobRun", "LabelCorrection",
+    "LoginFailure", "Page", "Quarantine", "RebuttalArticle", "RebuttalCase", "ReviewCase", "SavedSearch",
+    "SavedSearchMatch", "Source", "StoryMember", "UTCDateTime", "User", "WebSession", "utcnow",
 ]

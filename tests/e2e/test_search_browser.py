@@ -69,3 +69,30 @@ def test_the_api_documentation_renders_for_a_logged_in_user(browser, review_serv
     assert "/api/search" in page.inner_text("#swagger-ui")
     page.screenshot(path="var/test-artifacts/screenshots/09-api-docs.png", full_page=True)
     page.context.close()
+
+
+def test_a_saved_search_shows_a_new_match(browser, review_server, review_db):
+    from pipeline.saved_searches import run_saved_searches
+    from tests.fixtures.review import add_flagged_article
+
+    page = log_in(browser, review_server, "analyst")
+    page.goto(review_server + "/search?q=ninh+giang+de+dieu")
+    page.fill("#save-search input[name=name]", "Đê điều Ninh Giang")
+    page.select_option("#save-search select[name=notify]", "daily")
+    page.click("#save-search button[type=submit]")
+    page.wait_for_url("**/saved/*")
+    assert page.inner_text("#saved-name") == "Đê điều Ninh Giang"
+    assert page.locator("li.match").count() == 0
+    engine = make_engine(review_db)
+    article_id, _ = add_flagged_article(engine, title="Đê điều ở Ninh Giang xuống cấp",
+                                        text="Người dân Ninh Giang lo lắng về đê điều.",
+                                        url="https://example.org/de-dieu-ninh-giang")
+    assert run_saved_searches(engine) >= 1  # what the daemon does after each analysis batch
+    page.goto(review_server + "/saved")
+    assert page.locator("tr.saved-search .unseen").inner_text() == "1"
+    page.click("tr.saved-search a")
+    assert [int(m.get_attribute("data-article-id") or 0) for m in page.locator("li.match.unseen").all()] == [article_id]
+    page.screenshot(path="var/test-artifacts/screenshots/10-saved-search.png", full_page=True)
+    page.click("#mark-seen")
+    assert page.locator("li.match.unseen").count() == 0
+    page.context.close()

@@ -67,6 +67,11 @@ EXPECTED: dict[tuple[str, str], str | None] = {
     ("GET", "/search"): "viewer",
     ("GET", "/export/queue.{kind}"): "viewer",
     ("GET", "/export/search.{kind}"): "viewer",
+    ("GET", "/saved"): "viewer",
+    ("POST", "/saved"): "viewer",
+    ("GET", "/saved/{search_id}"): "viewer",
+    ("POST", "/saved/{search_id}/seen"): "viewer",
+    ("POST", "/saved/{search_id}/delete"): "viewer",
     ("GET", "/admin/users"): "admin",
     ("POST", "/admin/users"): "admin",
     ("POST", "/admin/users/{username}/disable"): "admin",
@@ -85,7 +90,8 @@ def app_and_ids(sqlite_url: str) -> Iterator[tuple[Any, dict[str, Any]]]:
         rebuttal_id = cases.open_case(s, "Phản bác thử", [article_id], "admin", timedelta(days=3)).id
     yield create_app(review_settings(sqlite_url)), {"article_id": article_id, "case_id": case_id,
                                                     "rebuttal_id": rebuttal_id, "username": "victim",
-                                                    "kind": "xlsx", "token_id": 999999}
+                                                    "kind": "xlsx", "token_id": 999999,
+                                                    "search_id": 999999}
     engine.dispose()
 
 
