@@ -96,3 +96,20 @@ def test_a_saved_search_shows_a_new_match(browser, review_server, review_db):
     page.click("#mark-seen")
     assert page.locator("li.match.unseen").count() == 0
     page.context.close()
+
+
+def test_the_dashboard_and_the_admin_pages_open(browser, review_server):
+    page = log_in(browser, review_server, "admin")
+    page.click("text=Tổng quan / Dashboard")
+    page.wait_for_url("**/dashboard")
+    assert page.locator("svg.chart").count() == 5
+    assert page.locator("#volume-topic svg rect").count() >= 1  # the demo articles of the last 30 days
+    page.locator("#volume-topic summary").click()
+    assert page.locator("#volume-topic table.numbers tbody tr").count() >= 1
+    page.screenshot(path="var/test-artifacts/screenshots/11-dashboard.png", full_page=True)
+    for path, marker in (("/admin/users", "#users"), ("/admin/audit", "#audit"), ("/saved", "h1"),
+                         ("/account/tokens", "#tokens")):
+        response = page.goto(review_server + path)
+        assert response is not None and response.status == 200, path
+        assert page.locator(marker).count() == 1, path
+    page.context.close()

@@ -67,6 +67,7 @@ EXPECTED: dict[tuple[str, str], str | None] = {
     ("GET", "/search"): "viewer",
     ("GET", "/export/queue.{kind}"): "viewer",
     ("GET", "/export/search.{kind}"): "viewer",
+    ("GET", "/dashboard"): "viewer",
     ("GET", "/saved"): "viewer",
     ("POST", "/saved"): "viewer",
     ("GET", "/saved/{search_id}"): "viewer",

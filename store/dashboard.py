@@ -1,0 +1,125 @@
+"""The figures behind the dashboard: volume over time by a label, top sources, flag rate, cases, delays."""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, aliased
+
+from store.models import Analysis, Article, RebuttalArticle, RebuttalCase, ReviewCase, Source, utcnow
+
+BY = {"topic": "topic", "sentiment": "sentiment", "relevance": "relevance", "source_kind": "source_kind"}
+PERIODS = ("day", "week", "month")
+
+
+@dataclass(frozen=True)
+class Delays:
+    """Median hours from flag to decision and from confirmation to published rebuttal (None: no case yet)."""
+
+    flag_to_decision_h: float | None
+    decisions: int
+    confirmation_to_rebuttal_h: float | None
+    rebuttals: int
+
+
+def bucket_of(moment: datetime, period: str, tz: ZoneInfo) -> date:
+    """The first day of the day, ISO week or month a moment falls in, in the office's zone."""
+    day = moment.astimezone(tz).date()
+    if period == "week":
+        return day - timedelta(days=day.weekday())
+    if period == "month":
+        return day.replace(day=1)
+    return day
+
+
+def buckets(since: datetime, until: datetime, period: str, tz: ZoneInfo) -> list[date]:
+    """Every bucket from `since` to `until` (so empty days show as zero, not as a gap)."""
+    out: list[date] = []
+    current = bucket_of(since, period, tz)
+    last = bucket_of(until - timedelta(microseconds=1), period, tz)
+    while current <= last:
+        out.append(current)
+        if period == "month":
+            current = (current.replace(day=28) + timedelta(days=4)).replace(day=1)
+        else:
+            current += timedelta(days=7 if period == "week" else 1)
+    return out
+
+
+def _rows(session: Session, since: datetime, until: datetime) -> list[Any]:
+    latest = (select(func.max(Analysis.id)).where(Analysis.article_id == Article.id).correlate(Article)
+              .scalar_subquery())
+    analysis = aliased(Analysis)
+    when = func.coalesce(Article.published_at, Article.fetched_at)
+    query = (select(when.label("when"), Source.id.label("source"), Source.name.label("source_name"),
+                    Source.kind.label("source_kind"), analysis.topic, analysis.sentiment, analysis.relevance,
+                    analysis.flagged)
+             .join(Source, Source.id == Article.source_id).outerjoin(analysis, analysis.id == latest)
+             .where(when >= since, when < until))
+    return list(session.execute(query))
+
+
+def volume(session: Session, since: datetime, until: datetime, period: str, by: str,
+           tz: ZoneInfo) -> tuple[list[date], dict[str, list[int]]]:
+    """Articles per bucket for each value of `by` (unanalysed ones count as "—")."""
+    days = buckets(since, until, period, tz)
+    index = {d: i for i, d in enumerate(days)}
+    series: dict[str, list[int]] = defaultdict(lambda: [0] * len(days))
+    for row in _rows(session, since, until):
+        when = row.when if row.when.tzinfo else row.when.replace(tzinfo=ZoneInfo("UTC"))
+        series[str(getattr(row, BY[by]) or "—")][index[bucket_of(when, period, tz)]] += 1
+    return days, dict(sorted(series.items(), key=lambda kv: -sum(kv[1])))
+
+
+def top_sources(session: Session, since: datetime, until: datetime, limit: int = 10) -> list[tuple[str, int, int]]:
+    """(source name, articles, flagged) for the busiest sources."""
+    counts: Counter[str] = Counter()
+    flagged: Counter[str] = Counter()
+    for row in _rows(session, since, until):
+        counts[row.source_name] += 1
+        flagged[row.source_name] += bool(row.flagged)
+    return [(name, n, flagged[name]) for name, n in counts.most_common(limit)]
+
+
+def flag_rate(session: Session, since: datetime, until: datetime) -> tuple[int, int]:
+    """(flagged, analysed) among the articles of the period."""
+    rows = [r for r in _rows(session, since, until) if r.topic is not None]
+    return sum(bool(r.flagged) for r in rows), len(rows)
+
+
+def case_counts(session: Session, now: datetime | None = None) -> dict[str, int]:
+    """Review cases waiting; rebuttal cases open, overdue and closed (as of now)."""
+    now = now or utcnow()
+    rebuttals = list(session.execute(select(RebuttalCase.status, RebuttalCase.due_at)))
+    done = ("published", "closed")
+    return {
+        "review_open": int(session.scalar(select(func.count()).where(ReviewCase.status == "open")) or 0),
+        "rebuttal_open": sum(s not in done for s, _ in rebuttals),
+        "rebuttal_overdue": sum(s not in done and due is not None and due < now for s, due in rebuttals),
+        "rebuttal_published": sum(s == "published" for s, _ in rebuttals),
+        "rebuttal_closed": sum(s == "closed" for s, _ in rebuttals),
+    }
+
+
+def delays(session: Session, since: datetime, until: datetime) -> Delays:
+    """Medians over the cases decided (or rebuttals published) in the period."""
+    decided = [(d - o).total_seconds() / 3600 for o, d in session.execute(
+        select(ReviewCase.opened_at, ReviewCase.decided_at).where(ReviewCase.decided_at >= since,
+                                                                  ReviewCase.decided_at < until)) if d]
+    confirmed_at: dict[int, datetime] = {a: d for a, d in session.execute(
+        select(ReviewCase.article_id, ReviewCase.decided_at).where(ReviewCase.status == "confirmed")) if d}
+    published: list[float] = []
+    for case_id, at in session.execute(select(RebuttalCase.id, RebuttalCase.published_at).where(
+            RebuttalCase.published_at >= since, RebuttalCase.published_at < until)):
+        times = [confirmed_at[a] for a in session.scalars(select(RebuttalArticle.article_id).where(
+            RebuttalArticle.case_id == case_id)) if confirmed_at.get(a)]
+        if times and at is not None:
+            published.append((at - min(times)).total_seconds() / 3600)
+    return Delays(statistics.median(decided) if decided else None, len(decided),
+                  statistics.median(published) if published else None, len(published))
