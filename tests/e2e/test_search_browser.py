@@ -12,8 +12,9 @@ from tests.e2e.conftest import log_in
 def test_search_without_diacritics_finds_the_flagged_article(browser, review_server, review_db):
     engine = make_engine(review_db)
     with session_scope(engine) as s:
-        case = repo.flagged_cases(s)[0]
-        title = s.scalar(select(Article.title).where(Article.id == case.article_id))
+        # a case whose title no other test has rewritten in the database behind search's back
+        case, title = next((c, t) for c in repo.flagged_cases(s)
+                           if "<" not in (t := s.scalar(select(Article.title).where(Article.id == c.article_id))))
     plain = " ".join(search_words(title).split()[:4])  # the first words, typed without any diacritic
     assert plain.isascii()
     page = log_in(browser, review_server, "viewer")
