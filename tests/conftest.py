@@ -7,6 +7,7 @@ import socket
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -73,6 +74,18 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def sqlite_url(tmp_path: Path) -> str:
     """A SQLite file in the test's directory."""
     return f"sqlite:///{tmp_path / 'hdm.db'}"
+
+
+@pytest.fixture
+def migrated_engine(db_url: str) -> Iterator[Any]:
+    """An engine on the SQLite or PostgreSQL test database, migrated to head, disposed afterwards."""
+    from store.db import make_engine
+    from store.migrate import upgrade
+
+    engine = make_engine(db_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
 
 
 def test_settings(database_url: str, tmp_path: Path | None = None) -> Settings:

@@ -13,11 +13,10 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from nlp.query import QueryError, parse_query
 from review.auth import DbDep, Principal, require
 from review.routers.queue import queue_filter
+from review.routers.search import run_search
 from store import cases, decisions, repo, stories
-from store import search as store_search
 from store.models import Analysis, Article, RebuttalCase, ReviewCase
 from store.queue import queue_page
 
@@ -101,14 +100,9 @@ def api_search(request: Request, db: DbDep, user: ViewerDep, q: str, sort: str =
                lang: str = "", assignee: str = "", since: str = "", until: str = "", page: int = 1,
                per_page: int = 20) -> Any:
     """Full-text search, diacritic-insensitive: words, "phrases", -exclusions."""
-    try:
-        parsed = parse_query(q)
-    except QueryError as exc:
-        raise HTTPException(400, str(exc)) from exc
     f = queue_filter(request, user, status, topic, sentiment, relevance, source_kind, source, lang, assignee,
                      since, until)
-    hits, total = store_search.search(db, parsed.terms, parsed.phrases, parsed.excluded, f, sort, page,
-                                      min(max(per_page, 1), MAX_PAGE))
+    _, hits, total = run_search(db, f, q, sort, page, min(max(per_page, 1), MAX_PAGE))
     return {"total": total, "page": page, "items": [
         {"article": _article(h.article), "analysis": _analysis(h.analysis), "case": _case(h.case),
          "score": h.score} for h in hits]}

@@ -9,11 +9,10 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 
-from nlp.query import QueryError, parse_query
 from review.auth import DbDep, Principal, require
 from review.exports import MEDIA, row_of, to_csv, to_xlsx
 from review.routers.queue import queue_filter
-from store import search as store_search
+from review.routers.search import run_search
 from store.queue import queue_page
 
 router = APIRouter(prefix="/export")
@@ -47,11 +46,7 @@ def export_search(request: Request, kind: str, db: DbDep, user: ViewerDep, q: st
                   source_kind: str = "", source: str = "", lang: str = "", assignee: str = "", since: str = "",
                   until: str = "") -> Response:
     tz = ZoneInfo(request.app.state.settings.timezone)
-    try:
-        parsed = parse_query(q)
-    except QueryError as exc:
-        raise HTTPException(400, str(exc)) from exc
     f = queue_filter(request, user, status, topic, sentiment, relevance, source_kind, source, lang, assignee,
                      since, until)
-    hits, _ = store_search.search(db, parsed.terms, parsed.phrases, parsed.excluded, f, sort, 1, MAX_ROWS)
+    _, hits, _ = run_search(db, f, q, sort, 1, MAX_ROWS)
     return _file([row_of(h.article, h.analysis, h.case, tz) for h in hits], kind, "search", tz)

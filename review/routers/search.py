@@ -5,16 +5,28 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 
-from nlp.query import QueryError, parse_query, snippet
+from nlp.query import ParsedQuery, QueryError, parse_query, snippet
 from review.auth import DbDep, Principal, require
 from review.routers.queue import queue_filter
 from review.templating import highlighted, render
 from store import search as store_search
+from store.queue import QueueFilter
 
 router = APIRouter()
 PER_PAGE = 20
+
+
+def run_search(db: Any, f: QueueFilter, q: str, sort: str, page: int,
+               per_page: int) -> tuple[ParsedQuery, list[store_search.SearchHit], int]:
+    """Parse the query (400 with the reason if it cannot run) and run it with the filter."""
+    try:
+        parsed = parse_query(q)
+    except QueryError as exc:
+        raise HTTPException(400, str(exc)) from exc
+    hits, total = store_search.search(db, parsed.terms, parsed.phrases, parsed.excluded, f, sort, page, per_page)
+    return parsed, hits, total
 
 
 def _choices(request: Request) -> dict[str, list[str]]:
@@ -38,10 +50,9 @@ def search(request: Request, db: DbDep, user: Annotated[Principal, Depends(requi
     if not q.strip():
         return render(request, "search.html", context)
     try:
-        parsed = parse_query(q)
-    except QueryError as exc:
-        return render(request, "search.html", {**context, "error": str(exc)}, status_code=400)
-    hits, total = store_search.search(db, parsed.terms, parsed.phrases, parsed.excluded, f, sort, page, PER_PAGE)
+        parsed, hits, total = run_search(db, f, q, sort, page, PER_PAGE)
+    except HTTPException as exc:
+        return render(request, "search.html", {**context, "error": exc.detail}, status_code=400)
     words = parsed.positive
     shown = []
     for hit in hits:

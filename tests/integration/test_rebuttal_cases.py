@@ -10,18 +10,14 @@ from sqlalchemy import select
 
 from review.claimreview import VERDICTS
 from store import cases, decisions, stories
-from store.db import make_engine, session_scope
-from store.migrate import upgrade
+from store.db import session_scope
 from store.models import Article, AuditEvent, ReviewCase
 from tests.fixtures.review import add_flagged_article
 
 
 @pytest.fixture
-def engine(db_url):  # type: ignore[no-untyped-def]
-    engine = make_engine(db_url)
-    upgrade(engine)
-    yield engine
-    engine.dispose()
+def engine(migrated_engine):  # type: ignore[no-untyped-def]
+    return migrated_engine
 
 
 def _same_story(engine) -> tuple[int, int, int, int]:  # type: ignore[no-untyped-def]

@@ -19,11 +19,8 @@ from tests.fixtures.review import add_flagged_article, add_role_users, login, re
 
 
 @pytest.fixture
-def engine(db_url):  # type: ignore[no-untyped-def]
-    engine = make_engine(db_url)
-    upgrade(engine)
-    yield engine
-    engine.dispose()
+def engine(migrated_engine):  # type: ignore[no-untyped-def]
+    return migrated_engine
 
 
 def test_a_decision_made_on_an_old_version_is_refused_and_names_who_decided(engine):

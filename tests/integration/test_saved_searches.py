@@ -9,18 +9,14 @@ from sqlalchemy import select
 from nlp.query import search_words
 from pipeline.saved_searches import run_saved_searches
 from store import repo, saved, search
-from store.db import make_engine, session_scope
-from store.migrate import upgrade
+from store.db import session_scope
 from store.models import Analysis, Article
 from tests.fixtures.review import add_flagged_article
 
 
 @pytest.fixture
-def engine(db_url):  # type: ignore[no-untyped-def]
-    engine = make_engine(db_url)
-    upgrade(engine)
-    yield engine
-    engine.dispose()
+def engine(migrated_engine):  # type: ignore[no-untyped-def]
+    return migrated_engine
 
 
 def test_new_matches_once_and_none_missed_while_analysis_waits(engine):
