@@ -75,3 +75,17 @@ def horizontal_bars(rows: Sequence[tuple[str, int, int]], title: str, width: int
                      f'<text x="{name_w + w + 4:.1f}" y="{y + 13}" font-size="11" fill="#5b6877">{total}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+def sparkline(values: Sequence[int], title: str, width: int = 140, height: int = 24) -> Markup:
+    """Tiny columns, one per day, for a table cell; the numbers in tooltips."""
+    peak = max(list(values) + [1])
+    step = width / max(len(values), 1)
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
+             f'height="{height}" role="img" aria-label="{escape(title)}" class="spark"><title>{escape(title)}</title>']
+    for i, v in enumerate(values):
+        h = (height - 2) * v / peak
+        parts.append(f'<rect x="{i * step:.1f}" y="{height - h:.1f}" width="{max(step - 1, 1):.1f}" height="{h:.1f}" '
+                     f'fill="#0f3d5e"><title>{v}</title></rect>')
+    parts.append("</svg>")
+    return Markup("".join(parts))

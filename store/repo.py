@@ -28,9 +28,14 @@ SYSTEM_ACTOR = "system"
 
 
 def upsert_sources(session: Session, sources: Iterable[dict[str, Any]]) -> None:
-    """Mirror source configs into the sources table (insert new ids, update existing ones)."""
+    """Mirror source configs into the sources table (insert new ids, update existing ones).
+
+    A source an administrator edited in the web app is kept as the app has it: the file no longer
+    overrides it."""
     for cfg in sources:
         row = session.get(Source, cfg["id"])
+        if row is not None and row.managed_in_app:
+            continue
         if row is None:
             row = Source(id=cfg["id"])
             session.add(row)

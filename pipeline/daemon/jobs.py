@@ -45,6 +45,7 @@ class RunContext:
     last: dict[str, Any] = field(default_factory=dict)  # latest outcome per kind, for /healthz
     raise_errors: bool = False  # under the scheduler: failures go on to its listener
     stop: Callable[[], None] | None = None  # stops the daemon (the database lock was lost)
+    sync_sources: Callable[[], object] | None = None  # schedules sources added or turned on in the web app
     lost_lock: bool = False
 
     def record(self, **result: Any) -> None:
@@ -175,6 +176,8 @@ def analyse_job() -> None:
     ctx = _ctx()
 
     def work() -> dict[str, Any]:
+        if ctx.sync_sources is not None:
+            ctx.sync_sources()
         index_missing(ctx.engine)  # articles stored before an upgrade brought search (a no-op afterwards)
         with WorkPool(ctx.settings, analyse=True) as pool:
             pool.drain(ctx.engine)

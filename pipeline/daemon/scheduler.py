@@ -20,7 +20,7 @@ from apscheduler.jobstores.base import JobLookupError
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
-from sqlalchemy import inspect, select, text
+from sqlalchemy import inspect, or_, select, text
 from sqlalchemy.engine import Engine
 
 from config.settings import Settings
@@ -177,20 +177,36 @@ def run_forever(settings: Settings, engine: Engine, source_ids: list[str], lock:
     scheduler.add_listener(_log_problem, EVENT_JOB_MISSED | EVENT_JOB_ERROR)
     wait_for_database(lambda: _interrupted(engine), "start", settings.database_wait_seconds, logger)
     now = datetime.now(UTC)
-    due = set(due_sources(engine, now))
-    with session_scope(engine) as session:
-        sources = {s.id: s for s in session.scalars(select(Source).where(Source.id.in_(source_ids)))}
-    wanted = set()
-    for source_id, source in sources.items():
-        if not source.enabled:
-            continue
-        job_id = f"collect:{source_id}"
-        wanted.add(job_id)
-        minutes = max(settings.min_interval_minutes,
-                      source.current_interval_minutes or float((source.config or {}).get("interval_minutes", 60)))
-        first = now if source_id in due else (source.next_due_at or now)
-        scheduler.add_job(collect_job, "interval", args=[source_id], id=job_id,
-                          replace_existing=True, minutes=minutes, next_run_time=first)
+    from_file = set(source_ids)
+
+    def sync_collect_jobs() -> set[str]:
+        """A collect job for each enabled source of the file or of the web app, due ones brought forward:
+        an administrator's new or re-enabled source is collected within a minute, without a restart."""
+        at = datetime.now(UTC)
+        due = set(due_sources(engine, at))
+        with session_scope(engine) as session:
+            rows = list(session.scalars(select(Source).where(Source.enabled, or_(
+                Source.id.in_(from_file), Source.managed_in_app))))
+        wanted = set()
+        for source in rows:
+            job_id = f"collect:{source.id}"
+            wanted.add(job_id)
+            job = scheduler.get_job(job_id)
+            if job is not None:
+                # turned on again in the app (due at once), not merely jittered past its due time
+                if source.next_due_at is None and job.next_run_time is not None \
+                        and job.next_run_time > at + timedelta(minutes=1):
+                    job.modify(next_run_time=at)
+                continue
+            minutes = max(settings.min_interval_minutes,
+                          source.current_interval_minutes or float((source.config or {}).get("interval_minutes", 60)))
+            first = at if source.id in due else (source.next_due_at or at)
+            scheduler.add_job(collect_job, "interval", args=[source.id], id=job_id, replace_existing=True,
+                              minutes=minutes, next_run_time=first)
+        return wanted
+
+    ctx.sync_sources = sync_collect_jobs
+    wanted = sync_collect_jobs()
     scheduler.add_job(analyse_job, "interval", id="analyse", replace_existing=True,
                       seconds=settings.analyse_interval_seconds, next_run_time=now)
     daily_due = set(due_daily(engine, now))

@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -75,6 +76,8 @@ class Source(Base):
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     current_interval_minutes: Mapped[float | None] = mapped_column(Float, default=None)
     next_due_at: Mapped[datetime | None] = mapped_column(default=None)
+    # edited in the web app: sources.yaml no longer overrides it (the app is where it is kept now)
+    managed_in_app: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Article(Base):

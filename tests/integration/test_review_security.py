@@ -73,6 +73,13 @@ EXPECTED: dict[tuple[str, str], str | None] = {
     ("GET", "/saved/{search_id}"): "viewer",
     ("POST", "/saved/{search_id}/seen"): "viewer",
     ("POST", "/saved/{search_id}/delete"): "viewer",
+    ("GET", "/admin/sources"): "admin",
+    ("GET", "/admin/sources/new"): "admin",
+    ("POST", "/admin/sources/new"): "admin",
+    ("GET", "/admin/sources/{source_id}"): "admin",
+    ("POST", "/admin/sources/{source_id}"): "admin",
+    ("POST", "/admin/sources/{source_id}/enabled"): "admin",
+    ("POST", "/admin/sources/{source_id}/check"): "admin",
     ("GET", "/admin/users"): "admin",
     ("POST", "/admin/users"): "admin",
     ("POST", "/admin/users/{username}/disable"): "admin",
@@ -92,7 +99,7 @@ def app_and_ids(sqlite_url: str) -> Iterator[tuple[Any, dict[str, Any]]]:
     yield create_app(review_settings(sqlite_url)), {"article_id": article_id, "case_id": case_id,
                                                     "rebuttal_id": rebuttal_id, "username": "victim",
                                                     "kind": "xlsx", "token_id": 999999,
-                                                    "search_id": 999999}
+                                                    "search_id": 999999, "source_id": "test-src"}
     engine.dispose()
 
 
