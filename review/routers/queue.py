@@ -53,10 +53,13 @@ def queue(request: Request, db: DbDep, user: Annotated[Principal, Depends(requir
 
 @router.post("/cases/bulk")
 def bulk(request: Request, db: DbDep, user: Annotated[Principal, Depends(require("editor"))],
-         action: Annotated[str, Form()], case_ids: Annotated[list[int], Form()], assignee: Annotated[str, Form()] = "",
+         action: Annotated[str, Form()], case_ids: Annotated[list[int] | None, Form()] = None,
+         assignee: Annotated[str, Form()] = "",
          reason: Annotated[str, Form()] = "", status: Annotated[str, Form()] = "",
          back: Annotated[str, Form()] = "/") -> Any:
     """Assign, dismiss with a reason, or set the status of the selected cases, in one transaction."""
+    if not case_ids:
+        raise HTTPException(400, "Hãy chọn ít nhất một bài / select at least one article")
     done = 0
     try:
         if action == "assign":

@@ -144,6 +144,11 @@ def test_bulk_assign_and_dismiss_and_the_queue_filters(app):
         assert s.get(ReviewCase, ids[0]).decided_by == "editor"
         actions = [a for (a,) in s.execute(select(AuditEvent.action).where(AuditEvent.actor == "editor"))]
     assert actions.count("case.assign") == 2 and actions.count("case.dismiss") == 1
+    nothing = editor.post("/cases/bulk", data={"csrf_token": token(editor), "action": "assign"},
+                          headers={"accept": "text/html"})
+    assert nothing.status_code == 400 and "ít nhất một bài" in nothing.text
+    missing = editor.post("/rebuttals", data={"csrf_token": token(editor)}, headers={"accept": "text/html"})
+    assert missing.status_code == 422 and "missing or invalid: title" in missing.text  # a page, not raw JSON
     # an analyst may decide one by one but not in bulk
     refused = analyst.post("/cases/bulk", data={"csrf_token": token(analyst), "action": "dismiss",
                                                 "reason": "duplicate", "case_ids": [ids[1]]})
