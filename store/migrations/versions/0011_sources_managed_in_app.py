@@ -15,8 +15,9 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('sources', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('managed_in_app', sa.Boolean(), server_default=sa.false(), nullable=False))
+    # a plain ADD COLUMN: batch mode would copy the table, and SQLite refuses to drop a table that
+    # articles still point at
+    op.add_column('sources', sa.Column('managed_in_app', sa.Boolean(), server_default=sa.false(), nullable=False))
 
 
 def downgrade() -> None:
