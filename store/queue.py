@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session, contains_eager
+from sqlalchemy.orm import Session, selectinload
 
 from store.models import Analysis, Article, ReviewCase, Source, utcnow
 
@@ -73,14 +73,20 @@ def queue_page(session: Session, f: QueueFilter, page: int = 1, per_page: int = 
                now: datetime | None = None) -> tuple[list[ReviewCase], int]:
     """One page of the queue, most urgent first, and how many cases match in all."""
     now = now or utcnow()
-    query = (_filtered(f).options(contains_eager(ReviewCase.article).contains_eager(Article.source),
-                                  contains_eager(ReviewCase.analysis))
-             .order_by(Analysis.risk.desc(), ReviewCase.id).limit(MAX_SORTED))
-    cases = list(session.scalars(query).unique())
-    total = int(session.scalar(select(func.count()).select_from(_filtered(f).subquery())) or 0)
-    cases.sort(key=lambda c: (-urgency(c.analysis.risk, c.article.published_at, c.article.fetched_at, now), c.id))
+    # rank on four columns only, then load the page's cases in full (not thousands of article texts)
+    ranked = list(session.execute(_filtered(f).with_only_columns(
+        ReviewCase.id, Analysis.risk, Article.published_at, Article.fetched_at)
+        .order_by(Analysis.risk.desc(), ReviewCase.id).limit(MAX_SORTED)).all())
+    total = len(ranked) if len(ranked) < MAX_SORTED else int(
+        session.scalar(select(func.count()).select_from(_filtered(f).subquery())) or 0)
+    ranked.sort(key=lambda r: (-urgency(r[1], r[2], r[3], now), r[0]))
     start = (max(page, 1) - 1) * per_page
-    return cases[start:start + per_page], total
+    ids = [r[0] for r in ranked[start:start + per_page]]
+    loaded = {c.id: c for c in session.scalars(
+        select(ReviewCase).where(ReviewCase.id.in_(ids))
+        .options(selectinload(ReviewCase.article).selectinload(Article.source),
+                 selectinload(ReviewCase.analysis)))}
+    return [loaded[i] for i in ids], total
 
 
 def facet_counts(session: Session, f: QueueFilter) -> dict[str, dict[str, int]]:
