@@ -61,8 +61,11 @@ def test_the_daemon_collects_on_start_and_stops_cleanly(sqlite_url, demo_web, tm
     try:
         deadline = time.monotonic() + 240
         while time.monotonic() < deadline and daemon.poll() is None:
+            # every article in, and every collect job ended: the metrics are counted when a job returns,
+            # which can be a moment after its last article was analysed
+            collects = {f"collect:{site.id}" for site in demo_web.sites.values()}
             if os.path.exists(sqlite_url.split("///", 1)[1]) and counts(sqlite_url) == (expected, expected) \
-                    and "housekeeping" in finished_jobs(sqlite_url):
+                    and {"housekeeping", *collects} <= set(finished_jobs(sqlite_url)):
                 break
             time.sleep(0.5)
         assert daemon.poll() is None, log.read_text()
