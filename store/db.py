@@ -61,6 +61,18 @@ def _sqlite_begin(conn: Connection) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+# A session left idle inside a transaction (its client lost in a network cut the server did not notice)
+# keeps its row locks until TCP gives up, hours later, and every unit that needs those rows waits. No unit
+# of the project sits idle in a transaction for more than seconds: the server ends such a session sooner.
+IDLE_IN_TRANSACTION_S = 120
+
+
+def _pg_session_settings(dbapi_connection: Any, _record: Any) -> None:
+    with dbapi_connection.cursor() as cursor:
+        cursor.execute(f"SET idle_in_transaction_session_timeout = '{IDLE_IN_TRANSACTION_S}s'")
+    dbapi_connection.commit()
+
+
 def make_engine(url: str, check: bool = True) -> Engine:
     """An engine for the URL; SQLite files get their directory created and WAL turned on."""
     try:
@@ -77,6 +89,8 @@ def make_engine(url: str, check: bool = True) -> Engine:
             connect_args = ({"connect_timeout": 10, "keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10,
                              "keepalives_count": 3} if url.startswith("postgresql") else {})
             engine = create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+            if url.startswith("postgresql"):
+                event.listen(engine, "connect", _pg_session_settings)
     except (ArgumentError, NoSuchModuleError, ValueError, ImportError) as exc:
         raise DatabaseError(f"địa chỉ CSDL không hợp lệ / invalid database URL {redact(url)}: {exc}") from exc
     if check:
