@@ -25,6 +25,10 @@ class CaseError(ValueError):
     """A case change that cannot be made (the message is for a person)."""
 
 
+class CaseConflict(CaseError):
+    """Someone else changed the case since it was read; nothing was written."""
+
+
 def _text(value: str | None, limit: int = 20000) -> str:
     return unicodedata.normalize("NFC", (value or "").strip())[:limit]
 
@@ -34,13 +38,13 @@ def _flush(session: Session, case: RebuttalCase) -> None:
         session.flush()
     except StaleDataError as exc:
         session.rollback()
-        raise CaseError(f"hồ sơ phản bác #{case.id} vừa được người khác thay đổi; không ghi đè / rebuttal case "
+        raise CaseConflict(f"hồ sơ phản bác #{case.id} vừa được người khác thay đổi; không ghi đè / rebuttal case "
                         f"#{case.id} was changed by someone else meanwhile; nothing was overwritten") from exc
 
 
 def _check_version(case: RebuttalCase, expected: int | None) -> None:
     if expected is not None and case.version != expected:
-        raise CaseError(f"hồ sơ phản bác #{case.id} vừa được thay đổi (nay: {case.status}); hãy tải lại / "
+        raise CaseConflict(f"hồ sơ phản bác #{case.id} vừa được thay đổi (nay: {case.status}); hãy tải lại / "
                         f"rebuttal case #{case.id} changed meanwhile (now: {case.status}): reload it")
 
 

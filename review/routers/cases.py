@@ -26,7 +26,7 @@ DONE = {"opened": "Đã mở hồ sơ / case opened", "saved": "Đã lưu / save
 
 def _fail(db: Any, exc: Exception) -> HTTPException:
     db.rollback()
-    return HTTPException(409 if "changed" in str(exc) else 400, str(exc))
+    return HTTPException(409 if isinstance(exc, cases.CaseConflict) else 400, str(exc))
 
 
 def _case(db: Any, case_id: int) -> RebuttalCase:
