@@ -1,6 +1,10 @@
 """Server time of the review app's pages at scale: queue, article, search and dashboard over 200,000 articles.
 
     .venv/bin/python -m bench.review_pages [--articles 200000] [--database sqlite|postgresql] [--requests 40]
+        [--keep DIR]
+
+`--keep DIR` seeds a SQLite file (or names a PostgreSQL schema) that outlives the run, and a later run with
+the same DIR times the pages again without seeding.
 
 Seeds a fresh database with real Vietnamese text (VNTC, ../shared/data/vntc, reused with a running number
 when more articles are asked for than it has), spread over a year, each with an analysis, a few percent
@@ -34,6 +38,7 @@ from store import accounts
 from store.db import make_engine, session_scope
 from store.migrate import upgrade
 from store.models import Analysis, Article, ArticleSearch, ReviewCase, Source
+from store.queue import urgency_key
 from tests.fixtures.review import PASSWORDS, login, review_settings
 
 TOPICS = ["politics", "economy", "agriculture", "culture_tourism", "society", "security_law", "environment",
@@ -74,6 +79,7 @@ def seed(url: str, n: int, data: Path, batch: int = 2000) -> dict[str, Any]:
             url = f"https://bench.example/{article_id}"
             published = now - timedelta(minutes=rng.randrange(365 * 24 * 60))
             flagged = rng.random() < 0.03
+            risk = rng.random() * (1 if flagged else 0.45)
             articles.append({"id": article_id, "source_id": f"src-{article_id % 20}", "url": url,
                              "canonical_url": url, "url_hash": hashlib.sha256(url.encode()).hexdigest(),
                              "title": title, "text": rest or body, "lang": "vi", "published_at": published,
@@ -86,12 +92,13 @@ def seed(url: str, n: int, data: Path, batch: int = 2000) -> dict[str, Any]:
                              "relevance": rng.choice(["focus", "mention", "none", "none"]), "relevance_score": 0.5,
                              "topic": rng.choice(TOPICS), "topic_scores": {}, "sentiment": rng.choice(
                                  ["positive", "neutral", "negative"]), "sentiment_score": 0.6,
-                             "risk": rng.random() * (1 if flagged else 0.45), "flagged": flagged,
+                             "risk": risk, "flagged": flagged,
                              "reasons": ["bench"] if flagged else [], "places": [], "entities": [],
                              "risk_components": {}})
             if flagged:
                 cases.append({"article_id": article_id, "analysis_id": article_id, "status": "open",
-                              "opened_at": published, "updated_at": published, "version": 1})
+                              "opened_at": published, "updated_at": published, "version": 1,
+                              "urgency": urgency_key(risk, published, published, published)})
         with session_scope(engine, write=True) as s:
             s.execute(insert(Article), articles)
             s.execute(insert(ArticleSearch), searches)
@@ -129,16 +136,30 @@ def main() -> None:
     parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--requests", type=int, default=40)
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--keep", type=Path, default=None, help="keep the seeded database here for later runs")
     args = parser.parse_args()
+    if args.keep is not None:
+        args.keep.mkdir(parents=True, exist_ok=True)
+    seeded = args.keep is not None and (args.keep / f"seeded-{args.database}").exists()
     if args.database == "sqlite":
-        url = f"sqlite:///{tempfile.mkdtemp(prefix='hdm-bench-')}/review.db"
+        folder = args.keep or Path(tempfile.mkdtemp(prefix="hdm-bench-"))
+        url = f"sqlite:///{folder}/review.db"
     else:
-        schema = f"bench_{uuid.uuid4().hex[:8]}"
+        schema = f"bench_{hashlib.sha1(str(args.keep.resolve()).encode()).hexdigest()[:8]}" if args.keep \
+            else f"bench_{uuid.uuid4().hex[:8]}"
         admin = make_engine("postgresql://postgres@127.0.0.1:5432/test")
-        with admin.begin() as conn:
-            conn.execute(text(f"CREATE SCHEMA {schema}"))
+        if not seeded:
+            with admin.begin() as conn:
+                conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+                conn.execute(text(f"CREATE SCHEMA {schema}"))
         url = f"postgresql://postgres@127.0.0.1:5432/test?options=-csearch_path%3D{schema}"
-    info = seed(url, args.articles, args.data)
+    if seeded:
+        info: dict[str, Any] = {"seed_s": "kept"}
+        upgrade(make_engine(url))
+    else:
+        info = seed(url, args.articles, args.data)
+        if args.keep is not None:
+            (args.keep / f"seeded-{args.database}").write_text(url, encoding="utf-8")
     client = TestClient(create_app(review_settings(url)))
     login(client, "viewer")
     rng = random.Random(11)
@@ -154,7 +175,7 @@ def main() -> None:
         client.get(paths[0])  # warm up
         print(json.dumps({"bench": "review_pages", "page": name, "database": args.database,
                           "articles": args.articles, **timed(client, paths), **info}), flush=True)
-    if args.database == "postgresql":
+    if args.database == "postgresql" and args.keep is None:
         with admin.begin() as conn:
             conn.execute(text(f"DROP SCHEMA {url.rsplit('%3D', 1)[1]} CASCADE"))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 from store.models import Analysis, Article, ReviewCase, Source, utcnow
 
 HALF_LIFE_HOURS = 72.0  # a flag three days old weighs half as much as a fresh one of the same risk
-MAX_SORTED = 5000  # cases ranked per request (part 2 moves ranking into the database for larger queues)
+ZERO_RISK_LOG = -1e6  # log2 of a zero risk: below any real risk of any date in 8,000 years
 FACETS = ("status", "topic", "sentiment", "relevance", "source_kind", "source", "lang", "assignee")
 
 
@@ -39,7 +40,7 @@ class QueueFilter:
                 if f.name not in ("since", "until", "after_id", "through_id") and getattr(self, f.name)}
 
 
-def _filtered(f: QueueFilter, skip: str = "") -> Select[Any]:
+def _filtered(f: QueueFilter) -> Select[Any]:
     query = (select(ReviewCase).join(ReviewCase.article).join(ReviewCase.analysis).join(Article.source))
     when = func.coalesce(Article.published_at, Article.fetched_at)
     conditions = {
@@ -57,8 +58,8 @@ def _filtered(f: QueueFilter, skip: str = "") -> Select[Any]:
         "after_id": Article.id > f.after_id if f.after_id else None,
         "through_id": Article.id <= f.through_id if f.through_id is not None else None,
     }
-    for name, condition in conditions.items():
-        if condition is not None and name != skip:
+    for condition in conditions.values():
+        if condition is not None:
             query = query.where(condition)
     return query
 
@@ -69,19 +70,23 @@ def urgency(risk: float, published: datetime | None, fetched: datetime, now: dat
     return float(risk) * 0.5 ** (age_h / HALF_LIFE_HOURS)
 
 
-def queue_page(session: Session, f: QueueFilter, page: int = 1, per_page: int = 50,
-               now: datetime | None = None) -> tuple[list[ReviewCase], int]:
+def urgency_key(risk: float | None, published: datetime | None, fetched: datetime,
+                opened: datetime | None = None) -> float:
+    """log2 of urgency() plus now / half-life: the same order at every later moment, so stored when a case opens.
+
+    A piece dated after the case opened counts as opened then, as urgency() caps its age at zero.
+    """
+    when = min(published or fetched, opened or utcnow())
+    weight = math.log2(risk) if risk and risk > 0 else ZERO_RISK_LOG
+    return weight + when.timestamp() / 3600.0 / HALF_LIFE_HOURS
+
+
+def queue_page(session: Session, f: QueueFilter, page: int = 1, per_page: int = 50) -> tuple[list[ReviewCase], int]:
     """One page of the queue, most urgent first, and how many cases match in all."""
-    now = now or utcnow()
-    # rank on four columns only, then load the page's cases in full (not thousands of article texts)
-    ranked = list(session.execute(_filtered(f).with_only_columns(
-        ReviewCase.id, Analysis.risk, Article.published_at, Article.fetched_at)
-        .order_by(Analysis.risk.desc(), ReviewCase.id).limit(MAX_SORTED)).all())
-    total = len(ranked) if len(ranked) < MAX_SORTED else int(
-        session.scalar(select(func.count()).select_from(_filtered(f).subquery())) or 0)
-    ranked.sort(key=lambda r: (-urgency(r[1], r[2], r[3], now), r[0]))
     start = (max(page, 1) - 1) * per_page
-    ids = [r[0] for r in ranked[start:start + per_page]]
+    ids = list(session.scalars(_filtered(f).with_only_columns(ReviewCase.id)
+                               .order_by(ReviewCase.urgency.desc(), ReviewCase.id).limit(per_page).offset(start)))
+    total = int(session.scalar(_filtered(f).with_only_columns(func.count(ReviewCase.id))) or 0)
     loaded = {c.id: c for c in session.scalars(
         select(ReviewCase).where(ReviewCase.id.in_(ids))
         .options(selectinload(ReviewCase.article).selectinload(Article.source),
@@ -90,16 +95,29 @@ def queue_page(session: Session, f: QueueFilter, page: int = 1, per_page: int = 
 
 
 def facet_counts(session: Session, f: QueueFilter) -> dict[str, dict[str, int]]:
-    """For each filter, how many cases each of its values would show (the other filters applied)."""
+    """For each filter, how many cases each of its values would show (the other filters applied).
+
+    One grouped query over the eight columns (the date and id limits applied in it), then each facet counts
+    the groups that pass every other filter.
+    """
     columns = {"status": ReviewCase.status, "topic": Analysis.topic, "sentiment": Analysis.sentiment,
                "relevance": Analysis.relevance, "source_kind": Source.kind, "source": Source.id,
                "lang": Article.lang, "assignee": func.coalesce(ReviewCase.assignee, "-")}
-    out: dict[str, dict[str, int]] = {}
-    for name, column in columns.items():
-        sub = _filtered(f, skip=name).with_only_columns(column.label("value")).subquery()
-        rows = session.execute(select(sub.c.value, func.count()).group_by(sub.c.value).order_by(sub.c.value))
-        out[name] = {str(value): int(n) for value, n in rows}
-    return out
+    wanted = {name: str(getattr(f, name) or "") for name in FACETS}
+    if wanted["status"] == "all":
+        wanted["status"] = ""
+    unfaceted = QueueFilter(status="", since=f.since, until=f.until, after_id=f.after_id, through_id=f.through_id)
+    groups = session.execute(_filtered(unfaceted).with_only_columns(*columns.values(), func.count(ReviewCase.id))
+                             .group_by(*columns.values())).all()
+    out: dict[str, dict[str, int]] = {name: {} for name in FACETS}
+    for *values, n in groups:
+        misses = [name for name, value in zip(FACETS, values, strict=True)
+                  if wanted[name] and str(value) != wanted[name]]
+        for i, name in enumerate(FACETS):
+            if not misses or misses == [name]:
+                key = str(values[i])
+                out[name][key] = out[name].get(key, 0) + int(n)
+    return {name: dict(sorted(counts.items())) for name, counts in out.items()}
 
 
 def local_day_range(day_from: str, day_to: str, tz: Any) -> tuple[datetime | None, datetime | None]:
@@ -111,4 +129,4 @@ def local_day_range(day_from: str, day_to: str, tz: Any) -> tuple[datetime | Non
     return start, (end + timedelta(days=1) if end else None)
 
 
-__all__ = ["FACETS", "QueueFilter", "facet_counts", "local_day_range", "queue_page", "urgency"]
+__all__ = ["FACETS", "QueueFilter", "facet_counts", "local_day_range", "queue_page", "urgency", "urgency_key"]

@@ -23,6 +23,7 @@ from store.models import (
     Source,
     utcnow,
 )
+from store.queue import urgency_key
 
 SYSTEM_ACTOR = "system"
 
@@ -201,7 +202,8 @@ def save_analysis(session: Session, article: Article, values: dict[str, Any],
         session.flush()
         case = session.scalar(select(ReviewCase).where(ReviewCase.article_id == article.id))
         if case is None:
-            case = ReviewCase(article_id=article.id, analysis_id=analysis.id)
+            case = ReviewCase(article_id=article.id, analysis_id=analysis.id,
+                              urgency=urgency_key(analysis.risk, article.published_at, article.fetched_at))
             session.add(case)
             session.flush()
             audit(session, SYSTEM_ACTOR, "case.open", "review_case", case.id,

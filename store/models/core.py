@@ -154,6 +154,7 @@ class ReviewCase(Base):
     """A flagged article waiting for, or carrying, a human decision."""
 
     __tablename__ = "review_cases"
+    __table_args__ = (Index("ix_review_cases_status_urgency", "status", "urgency"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), unique=True)
@@ -168,6 +169,8 @@ class ReviewCase(Base):
     decided_by: Mapped[str | None] = mapped_column(String(100), default=None)
     decided_at: Mapped[datetime | None] = mapped_column(default=None)
     decision_reason: Mapped[str | None] = mapped_column(Text, default=None)
+    # store.queue.urgency_key of the opening analysis: the queue's order at any moment (index with status)
+    urgency: Mapped[float | None] = mapped_column(Float, default=None)
 
     article: Mapped[Article] = relationship()
     analysis: Mapped[Analysis] = relationship()

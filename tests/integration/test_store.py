@@ -11,6 +11,7 @@ from store import repo
 from store.db import DatabaseError, make_engine, session_scope
 from store.migrate import current_revision, head_revision, upgrade
 from store.models import Article, AuditEvent, ReviewCase
+from store.queue import urgency_key
 
 
 def _engine(url):
@@ -127,3 +128,25 @@ def test_unreachable_database_is_a_clear_error():
         make_engine("postgresql://nobody@127.0.0.1:1/none")
     with pytest.raises(DatabaseError, match="invalid database URL"):
         make_engine("nosuchdb://x")
+
+
+def test_open_cases_gain_their_urgency_key_on_upgrade(db_url):
+    engine = make_engine(db_url)
+    upgrade(engine, "0011")
+    with session_scope(engine) as s:
+        repo.upsert_sources(s, [{"id": "src", "name": "Nguồn", "kind": "domestic", "lang": "vi", "prior": 0.2}])
+    published = datetime(2026, 11, 30, 8, tzinfo=UTC)
+    with session_scope(engine, write=True) as conn:  # a case opened before the key existed
+        article_id = repo.insert_article(conn, _values(published_at=published))
+        conn.execute(text("INSERT INTO analyses (article_id, model_version, created_at, lang, relevance, "
+                          "relevance_score, topic, topic_scores, sentiment, sentiment_score, risk, flagged, "
+                          "reasons, places, entities, risk_components) VALUES (:a, 'm', CURRENT_TIMESTAMP, 'vi', "
+                          "'focus', 1, 'politics', '{}', 'negative', 1, 0.8, true, '[]', '[]', '[]', '{}')"),
+                     {"a": article_id})
+        conn.execute(text("INSERT INTO review_cases (article_id, analysis_id, status, opened_at, updated_at, "
+                          "version) SELECT :a, id, 'open', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1 "
+                          "FROM analyses"), {"a": article_id})
+    upgrade(engine)
+    with session_scope(engine) as s:
+        case = s.scalars(select(ReviewCase)).one()
+        assert case.urgency == pytest.approx(urgency_key(0.8, published, published, case.opened_at))
