@@ -25,7 +25,7 @@ from twisted.internet.defer import Deferred
 
 from crawlers.canonical import url_hash
 from crawlers.records import EntryPointState, FetchedPage, FetchProblem, KnownUrl
-from pipeline.ingest import IngestRefused, article_values, page_values
+from pipeline.queued import page_values
 from store import repo
 from store.db import DatabaseUnavailable, make_engine, wait_for_database, write_unit
 from store.models import Article, Page
@@ -278,6 +278,8 @@ class PreviewItems:
         self.overrides = {s["id"]: s["extract"] for s in sources if s.get("extract")}
 
     def process_item(self, item: Any, spider: Spider | None = None) -> Any:
+        from pipeline.ingest import IngestRefused, article_values  # the extraction libraries: preview only
+
         line: dict[str, Any]
         if isinstance(item, FetchedPage):
             try:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import zlib
 from collections import Counter
-from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -14,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crawlers.canonical import canonical_url, url_hash
-from crawlers.records import FeedEntry, FetchedPage
+from crawlers.records import FetchedPage
 from nlp.normalise import clean_text, fold
 from nlp.query import words_of_folded
 from pipeline.dates import plausible
@@ -84,46 +83,6 @@ def article_values(page: FetchedPage, run_id: str | None,
     }
 
 
-# ------------------------------------------------------------------------------ the page queue rows
-
-def entry_json(entry: FeedEntry | None) -> dict[str, Any]:
-    """What the feed said about a page, as JSON for the queue row."""
-    if entry is None:
-        return {}
-    data = asdict(entry)
-    data["published"] = entry.published.isoformat() if entry.published else None
-    return data
-
-
-def entry_of(data: dict[str, Any] | None) -> FeedEntry | None:
-    """The feed entry back from its JSON form."""
-    if not data:
-        return None
-    values = dict(data)
-    published = values.get("published")
-    values["published"] = datetime.fromisoformat(published) if published else None
-    return FeedEntry(**values)
-
-
-def page_values(page: FetchedPage, run_id: str) -> dict[str, Any]:
-    """The queue row for a fetched page (the body as fetched: the workers compress what they keep)."""
-    return {
-        "url_hash": url_hash(page.url), "source_id": page.source_id, "run_id": run_id, "url": page.url,
-        "final_url": page.final_url, "http_status": page.status, "encoding": page.encoding,
-        "content_type": page.content_type[:200], "fetched_at": page.fetched_at, "via": page.via,
-        "origin": page.origin, "entry": entry_json(page.entry), "body": page.body,
-    }
-
-
-def fetched_page(row: Page) -> FetchedPage:
-    """A queued page as the fetched record extraction reads."""
-    return FetchedPage(
-        source_id=row.source_id, url=row.url, final_url=row.final_url, status=row.http_status,
-        body=row.body, encoding=row.encoding, content_type=row.content_type,
-        fetched_at=row.fetched_at, entry=entry_of(row.entry), via=row.via, origin=row.origin,
-    )
-
-
 # ------------------------------------------------------------------------------ near-duplicate stories
 
 class StoryIndex:
@@ -178,12 +137,14 @@ class StoryIndex:
 
 def store_article(session: Session, page: Page, values: dict[str, Any] | None, refused: str | None,
                   stories: StoryIndex, titles: dict[tuple[str, str], list[datetime]],
-                  counts: Counter[tuple[str, str, str]]) -> tuple[str, int | None]:
+                  counts: Counter[tuple[str, str, str]],
+                  to_index: list[tuple[int, str, str]] | None = None) -> tuple[str, int | None]:
     """Store what extraction made of a queued page: (outcome, article id); the caller takes it off the queue.
 
     The outcome is 'new', 'duplicate' or 'error'. `titles` holds the times of stored articles by
     (source, title hash) and gains this one; `counts` gathers the crawl run counters to move in the
-    same transaction.
+    same transaction. With `to_index`, the new article's search words are added to it for the caller to
+    index the batch in one statement (store.search.index_articles) in the same transaction; else at once.
     """
     key = (page.run_id or "unknown", page.source_id)
     if values is None:
@@ -196,11 +157,13 @@ def store_article(session: Session, page: Page, values: dict[str, Any] | None, r
         counts[(*key, "duplicates")] += 1
         return "duplicate", None
     values["story_id"] = stories.story_for(values["simhash"], values["content_hash"][:32], values["fetched_at"])
-    words = values.pop(SEARCH_KEY, None)
-    new_id = repo.insert_article(session, values)
+    words = values.get(SEARCH_KEY)  # kept in values: a batch that fails is stored again page by page
+    new_id = repo.insert_article(session, {k: v for k, v in values.items() if k != SEARCH_KEY})
     if new_id is not None:
         same_title.append(when)
-        if words is not None:
+        if words is not None and to_index is not None:
+            to_index.append((new_id, *words))
+        elif words is not None:
             search.index_article(session, new_id, *words)
     counts[(*key, "new" if new_id is not None else "duplicates")] += 1
     return ("new" if new_id is not None else "duplicate"), new_id

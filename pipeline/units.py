@@ -20,8 +20,9 @@ from sqlalchemy.engine import Engine
 from config.settings import Settings, load_settings
 from nlp.analyse import Analyser, Document
 from pipeline.analyse import AnalyseReport, analyse_documents, document_of, save_results
-from pipeline.ingest import IngestRefused, StoryIndex, article_values, fetched_page, store_article
-from store import repo
+from pipeline.ingest import IngestRefused, StoryIndex, article_values, store_article
+from pipeline.queued import fetched_page
+from store import repo, search
 from store.db import DatabaseUnavailable, make_engine, session_scope, wait_for_database
 from store.models import Page, Source
 
@@ -94,16 +95,19 @@ def _store(engine: Engine, database_url: str, pages: list[tuple[Page, dict[str, 
             still = repo.queued_page_ids(session, [p.id for p, _, _ in pages])
             counts: Counter[tuple[str, str, str]] = Counter()
             titles = repo.title_times(session, [(p.source_id, v["title_hash"]) for p, v, _ in pages if v])
+            to_index: list[tuple[int, str, str]] = []
             for page, values, refused in pages:
                 if page.id not in still:
                     outcome.skipped += 1
                     continue
-                result, article_id = store_article(session, page, values, refused, stories, titles, counts)
+                result, article_id = store_article(session, page, values, refused, stories, titles, counts,
+                                                   to_index)
                 if article_id is not None and values is not None:
                     outcome.new_ids.append(article_id)
                     stored[article_id] = values
                 outcome.duplicates += result == "duplicate"
                 outcome.errors += result == "error"
+            search.index_articles(session, to_index)
             repo.take_off_queue(session, still)
             repo.count_crawl_many(session, counts)
     except Exception:

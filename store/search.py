@@ -33,8 +33,15 @@ class SearchHit:
 
 def index_article(session: Session, article_id: int, title_words: str, text_words: str) -> None:
     """Make a new article findable (in the transaction that stores it)."""
-    session.execute(insert(ArticleSearch).values(article_id=article_id, title=title_words,
-                                                 body=f"{title_words} {text_words}".strip()))
+    index_articles(session, [(article_id, title_words, text_words)])
+
+
+def index_articles(session: Session, rows: Sequence[tuple[int, str, str]]) -> None:
+    """Make new articles findable, (id, title words, text words) each, in one statement."""
+    if rows:
+        session.execute(insert(ArticleSearch), [
+            {"article_id": article_id, "title": title, "body": f"{title} {words}".strip()}
+            for article_id, title, words in rows])
 
 
 def unindexed_ids(session: Session, limit: int = 1000) -> list[int]:
@@ -129,4 +136,4 @@ def search(session: Session, terms: Sequence[str], phrases: Sequence[Sequence[st
     return out, total
 
 
-__all__ = ["SORTS", "SearchHit", "index_article", "search", "unindexed_ids"]
+__all__ = ["SORTS", "SearchHit", "index_article", "index_articles", "search", "unindexed_ids"]
