@@ -1,4 +1,4 @@
-"""SimHash speed: the original per-bit Python loop vs the numpy simhash, on real article texts.
+"""SimHash speed: the plain-Python definition (one shingle, byte and bit at a time) vs the numpy simhash.
 
     .venv/bin/python -m bench.dedup_speed [--n 2000] [--data ../shared/data]
 
@@ -10,31 +10,16 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import hashlib
 import json
 import re
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from nlp.normalise import fold
-from pipeline.dedup import simhash
+from nlp.fingerprint import reference_simhash, simhash
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 _WORD = re.compile(r"\w+")
-
-
-def reference_simhash(text: str, shingle: int = 3) -> int:
-    """The original pure-Python SimHash, whose values are stored in the database."""
-    words = _WORD.findall(fold(text))
-    grams = [" ".join(words[i:i + shingle]) for i in range(max(1, len(words) - shingle + 1))]
-    weights = [0] * 64
-    for gram in grams:
-        value = int.from_bytes(hashlib.blake2b(gram.encode("utf-8"), digest_size=8).digest(), "big")
-        for bit in range(64):
-            weights[bit] += 1 if value >> bit & 1 else -1
-    unsigned = sum(1 << bit for bit in range(64) if weights[bit] > 0)
-    return unsigned - (1 << 64) if unsigned >= 1 << 63 else unsigned
 
 
 def load_texts(data: Path, n: int) -> list[str]:

@@ -1,13 +1,13 @@
-"""Dedup keys: a normalised title per source, and a SimHash of the text for syndicated copies."""
+"""Dedup keys: a normalised title per source, and a SimHash of the text (nlp.fingerprint) for syndicated copies."""
 
 from __future__ import annotations
 
 import hashlib
 import re
-from itertools import accumulate
 
 import numpy as np
 
+from nlp.fingerprint import simhash
 from nlp.normalise import fold
 
 TITLE_WINDOW_DAYS = 7
@@ -15,6 +15,8 @@ STORY_WINDOW_DAYS = 14
 STORY_MAX_DISTANCE = 6  # of 64 bits; syndicated copies with a changed line or two stay within it
 _WORD = re.compile(r"\w+")
 _MASK64 = (1 << 64) - 1
+__all__ = ["STORY_MAX_DISTANCE", "STORY_WINDOW_DAYS", "TITLE_WINDOW_DAYS", "hamming", "hamming_many", "simhash",
+           "title_key"]
 _BYTE_POPCOUNT = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint8)
 
 
@@ -22,40 +24,6 @@ def title_key(title: str) -> str:
     """Hash of the folded, punctuation-free title: equal for the same headline however written."""
     words = _WORD.findall(fold(title))
     return hashlib.sha256(" ".join(words).encode("utf-8")).hexdigest()
-
-
-def _shingle_digests(folded: str, shingle: int) -> tuple[bytes, int]:
-    """Concatenated 8-byte blake2b digests of the word shingles of the folded text, and their count."""
-    words = _WORD.findall(folded)
-    joined = " ".join(words)
-    data = joined.encode("utf-8")
-    blake2b = hashlib.blake2b
-    if len(words) <= shingle:  # one shingle: all the words ("" for none)
-        return blake2b(data, digest_size=8).digest(), 1
-    # Shingle i is the bytes of words i..i+shingle-1 with their single spaces: a slice of the joined bytes.
-    # ends[k] is the offset just past the space after word k (ASCII: 1 byte per character).
-    if len(data) == len(joined):
-        ends = list(accumulate([len(w) + 1 for w in words]))
-    else:
-        ends = list(accumulate([len(w.encode("utf-8")) + 1 for w in words]))
-    digests = [blake2b(data[start:end - 1], digest_size=8).digest()
-               for start, end in zip([0, *ends[:-shingle]], ends[shingle - 1:], strict=True)]
-    return b"".join(digests), len(digests)
-
-
-def simhash(text: str, shingle: int = 3, folded: str | None = None) -> int:
-    """64-bit SimHash over word 3-shingles of the folded text, as a signed integer (fits BIGINT).
-
-    `folded` is fold(text) when the caller has it already.
-    """
-    if shingle < 1:
-        raise ValueError(f"shingle must be at least 1, not {shingle}")
-    data, count = _shingle_digests(fold(text) if folded is None else folded, shingle)
-    # Each digest is a big-endian 64-bit value: unpacking its bytes MSB first puts bit 63 in column 0.
-    bits = np.unpackbits(np.frombuffer(data, dtype=np.uint8).reshape(count, 8), axis=1)
-    ones = bits.sum(axis=0, dtype=np.int64)
-    # A bit is set where ones outweigh zeros (ones - zeros > 0); packing MSB first restores the bit order.
-    return int.from_bytes(np.packbits(2 * ones > count).tobytes(), "big", signed=True)
 
 
 def hamming(a: int, b: int) -> int:

@@ -58,6 +58,7 @@ def article_values(page: FetchedPage, run_id: str | None,
     published = found.published_at or plausible(entry.published if entry else None)
     author = found.author or (entry.author if entry else None)
     folded = fold(f"{title} {found.text}")  # fold keeps every character's place: the text's part is its fold
+    text_words = words_of_folded(folded[len(title) + 1:])  # for search and for the SimHash
     return {
         "source_id": page.source_id,
         "url": page.url,
@@ -73,13 +74,13 @@ def article_values(page: FetchedPage, run_id: str | None,
         "fetched_at": page.fetched_at,
         "content_hash": content_hash(title, found.text, folded),
         "title_hash": title_key(title),
-        "simhash": simhash(found.text, folded=folded[len(title) + 1:]),
+        "simhash": simhash(found.text, words=text_words),
         "http_status": page.status,
         "status": "new",
         "run_id": run_id,
         "raw_html": zlib.compress(page.body, EVIDENCE_COMPRESS_LEVEL),
         "raw_encoding": "zlib",
-        SEARCH_KEY: (words_of_folded(folded[:len(title)]), words_of_folded(folded[len(title) + 1:])),
+        SEARCH_KEY: (words_of_folded(folded[:len(title)]), text_words),
     }
 
 

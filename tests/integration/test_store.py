@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import select, text
 
 from crawlers.canonical import url_hash
+from nlp.fingerprint import simhash
 from store import repo
 from store.db import DatabaseError, make_engine, session_scope
 from store.migrate import current_revision, head_revision, upgrade
@@ -150,3 +151,20 @@ def test_open_cases_gain_their_urgency_key_on_upgrade(db_url):
     with session_scope(engine) as s:
         case = s.scalars(select(ReviewCase)).one()
         assert case.urgency == pytest.approx(urgency_key(0.8, published, published, case.opened_at))
+
+
+def test_recent_simhash_keys_are_recomputed_and_old_ones_cleared_on_upgrade(db_url):
+    engine = make_engine(db_url)
+    upgrade(engine, "0012")
+    with session_scope(engine) as s:
+        repo.upsert_sources(s, [{"id": "src", "name": "Nguồn", "kind": "domestic", "lang": "vi", "prior": 0.2}])
+    text_ = "Ủy ban nhân dân tỉnh Hải Dương vừa ban hành kế hoạch cải tạo đường tỉnh trong năm nay."
+    now = datetime.now(UTC)
+    with session_scope(engine, write=True) as s:
+        recent = repo.insert_article(s, _values(1, text=text_, simhash=12345, fetched_at=now - timedelta(days=2)))
+        old = repo.insert_article(s, _values(2, text=text_, simhash=12345, fetched_at=now - timedelta(days=90)))
+        unkeyed = repo.insert_article(s, _values(3, text=text_, fetched_at=now))
+    upgrade(engine)
+    with session_scope(engine) as s:
+        keys = {a.id: a.simhash for a in s.scalars(select(Article))}
+    assert keys == {recent: simhash(text_), old: None, unkeyed: None}
