@@ -41,6 +41,18 @@ def word_tokens(text: str) -> tuple[list[str], str | None]:
     return [w.replace(" ", "_") for w in result], None
 
 
+def preload() -> None:
+    """Load underthesea's tokeniser and the entity tagger's models now, once, where workers fork from.
+
+    Each is otherwise loaded by every worker at its first relevant article (about a second of CPU each).
+    """
+    from nlp.tagger import preload_models
+
+    _, error = _guarded(preload_models)
+    if error:
+        logger.warning("entity tagger not preloaded (each worker loads it when needed): %s", error)
+
+
 def entities(text: str) -> EntityResult:
     """People, organisations and places named in the first part of a Vietnamese text."""
     from nlp.tagger import ner

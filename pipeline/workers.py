@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine
 
 from config.settings import Settings
 from crawlers.run import die_with_parent
+from nlp.tokenise import preload as preload_entity_tagger
 from pipeline.analyse import AnalyseReport
 from pipeline.units import (
     ExtractOutcome,
@@ -90,8 +91,9 @@ class WorkPool:
         self.close()
 
     def _start(self) -> None:
-        if self.workers > 0 and self.analyse:
-            analyser_for(self.settings)  # loaded once here, inherited by every forked worker
+        if self.workers > 0 and self.analyse and analyser_for(self.settings).with_entities:
+            # the models, and the entity tagger, loaded once here and inherited by every forked worker
+            preload_entity_tagger()
         if self.workers > 0:
             # fork: workers start in milliseconds with the libraries already imported
             self.executor = ProcessPoolExecutor(self.workers, mp_context=get_context("fork"),
