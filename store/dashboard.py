@@ -5,8 +5,7 @@ from __future__ import annotations
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from typing import Any
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -52,52 +51,71 @@ def buckets(since: datetime, until: datetime, period: str, tz: ZoneInfo) -> list
     return out
 
 
-def period_rows(session: Session, since: datetime, until: datetime) -> list[Any]:
-    """The period's articles with what the charts need (read once per page, then counted in several ways)."""
-    return _rows(session, since, until)
+@dataclass(frozen=True)
+class Tally:
+    """The period's articles counted once by (bucket, source, topic, sentiment, relevance, flagged)."""
+
+    days: list[date]
+    counts: Counter[tuple[int, str, str | None, str | None, str | None, bool | None]]
+    sources: dict[str, tuple[str, str]]  # id → (name, kind)
 
 
-def _rows(session: Session, since: datetime, until: datetime) -> list[Any]:
+def tally(session: Session, since: datetime, until: datetime, period: str, tz: ZoneInfo) -> Tally:
+    """Read the period once (an index on the article's date finds it) and count it for every chart."""
     latest = (select(func.max(Analysis.id)).where(Analysis.article_id == Article.id).correlate(Article)
               .scalar_subquery())
     analysis = aliased(Analysis)
     when = func.coalesce(Article.published_at, Article.fetched_at)
-    query = (select(when.label("when"), Source.id.label("source"), Source.name.label("source_name"),
-                    Source.kind.label("source_kind"), analysis.topic, analysis.sentiment, analysis.relevance,
+    query = (select(when, Article.source_id, analysis.topic, analysis.sentiment, analysis.relevance,
                     analysis.flagged)
-             .join(Source, Source.id == Article.source_id).outerjoin(analysis, analysis.id == latest)
-             .where(when >= since, when < until))
-    return list(session.execute(query))
+             .outerjoin(analysis, analysis.id == latest).where(when >= since, when < until))
+    days = buckets(since, until, period, tz)
+    index = {d: i for i, d in enumerate(days)}
+    # every zone's offset is a whole number of quarter hours: a bucket is worked out once per quarter hour
+    by_quarter: dict[int, int] = {}
+    counts: Counter[tuple[int, str, str | None, str | None, str | None, bool | None]] = Counter()
+    for moment, *rest in session.execute(query):
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        quarter = int(moment.timestamp() // 900)
+        bucket = by_quarter.get(quarter)
+        if bucket is None:
+            bucket = by_quarter[quarter] = index[bucket_of(moment, period, tz)]
+        counts[(bucket, *rest)] += 1  # type: ignore[index]
+    sources = {sid: (name, kind) for sid, name, kind in session.execute(select(Source.id, Source.name, Source.kind))}
+    return Tally(days, counts, sources)
 
 
 def volume(session: Session, since: datetime, until: datetime, period: str, by: str,
-           tz: ZoneInfo, rows: list[Any] | None = None) -> tuple[list[date], dict[str, list[int]]]:
+           tz: ZoneInfo, counted: Tally | None = None) -> tuple[list[date], dict[str, list[int]]]:
     """Articles per bucket for each value of `by` (unanalysed ones count as "—")."""
-    days = buckets(since, until, period, tz)
-    index = {d: i for i, d in enumerate(days)}
-    series: dict[str, list[int]] = defaultdict(lambda: [0] * len(days))
-    for row in rows if rows is not None else _rows(session, since, until):
-        when = row.when if row.when.tzinfo else row.when.replace(tzinfo=ZoneInfo("UTC"))
-        series[str(getattr(row, BY[by]) or "—")][index[bucket_of(when, period, tz)]] += 1
-    return days, dict(sorted(series.items(), key=lambda kv: -sum(kv[1])))
+    counted = counted or tally(session, since, until, period, tz)
+    series: dict[str, list[int]] = defaultdict(lambda: [0] * len(counted.days))
+    for (bucket, source, topic, sentiment, relevance, _), n in counted.counts.items():
+        value = {"topic": topic, "sentiment": sentiment, "relevance": relevance,
+                 "source_kind": counted.sources.get(source, ("", None))[1]}[BY[by]]
+        series[str(value or "—")][bucket] += n
+    return counted.days, dict(sorted(series.items(), key=lambda kv: -sum(kv[1])))
 
 
 def top_sources(session: Session, since: datetime, until: datetime, limit: int = 10,
-                rows: list[Any] | None = None) -> list[tuple[str, int, int]]:
+                counted: Tally | None = None, tz: ZoneInfo | None = None) -> list[tuple[str, int, int]]:
     """(source name, articles, flagged) for the busiest sources."""
+    counted = counted or tally(session, since, until, "day", tz or ZoneInfo("UTC"))
     counts: Counter[str] = Counter()
     flagged: Counter[str] = Counter()
-    for row in rows if rows is not None else _rows(session, since, until):
-        counts[row.source_name] += 1
-        flagged[row.source_name] += bool(row.flagged)
+    for (_, source, _, _, _, is_flagged), n in counted.counts.items():
+        name = counted.sources.get(source, (source, ""))[0]
+        counts[name] += n
+        flagged[name] += n if is_flagged else 0
     return [(name, n, flagged[name]) for name, n in counts.most_common(limit)]
 
 
-def flag_rate(session: Session, since: datetime, until: datetime,
-              rows: list[Any] | None = None) -> tuple[int, int]:
+def flag_rate(session: Session, since: datetime, until: datetime, counted: Tally | None = None,
+              tz: ZoneInfo | None = None) -> tuple[int, int]:
     """(flagged, analysed) among the articles of the period."""
-    analysed = [r for r in (rows if rows is not None else _rows(session, since, until)) if r.topic is not None]
-    return sum(bool(r.flagged) for r in analysed), len(analysed)
+    counted = counted or tally(session, since, until, "day", tz or ZoneInfo("UTC"))
+    analysed = [(k, n) for k, n in counted.counts.items() if k[2] is not None]
+    return sum(n for k, n in analysed if k[5]), sum(n for _, n in analysed)
 
 
 def case_counts(session: Session, now: datetime | None = None) -> dict[str, int]:

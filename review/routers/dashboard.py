@@ -38,17 +38,17 @@ def view(request: Request, db: DbDep, user: Annotated[Principal, Depends(require
     if start >= end:
         raise HTTPException(400, "ngày bắt đầu phải trước ngày kết thúc / the start must come before the end")
     taxonomy = request.app.state.taxonomy
-    rows = dashboard.period_rows(db, start, end)  # one read of the period, counted five ways
+    counted = dashboard.tally(db, start, end, period, tz)  # one read of the period, counted five ways
     charts = []
     for by, (group, title) in GROUPS.items():
-        days, series = dashboard.volume(db, start, end, period, by, tz, rows)
+        days, series = dashboard.volume(db, start, end, period, by, tz, counted)
         labels = {code: str(v.get("vi", code)) for code, v in (taxonomy.get(group) or {}).items()}
         labels["—"] = "chưa phân tích / not analysed"
         svg = stacked_columns(days, series, labels, period, title)
         charts.append({"id": f"volume-{by}", "title": title, "svg": svg, "days": days, "series": series,
                        "labels": labels})
-    top = dashboard.top_sources(db, start, end, rows=rows)
-    flagged, analysed = dashboard.flag_rate(db, start, end, rows)
+    top = dashboard.top_sources(db, start, end, counted=counted)
+    flagged, analysed = dashboard.flag_rate(db, start, end, counted)
     return render(request, "dashboard.html", {
         "charts": charts, "period": period, "since": start.date().isoformat(),
         "until": (end - timedelta(days=1)).date().isoformat(), "top": top,
