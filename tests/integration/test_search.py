@@ -4,6 +4,7 @@ diacritics, NFD, phrases, exclusions) over the demo sites, and exactly the ones 
 from __future__ import annotations
 
 import unicodedata
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
@@ -46,10 +47,14 @@ def _oracle(engine, query: str) -> set[str]:  # type: ignore[no-untyped-def]
 
 
 def _found(engine, query: str) -> set[str]:  # type: ignore[no-untyped-def]
+    """What search finds, read off the full-text index alone and through the joins a filter needs: the same."""
     parsed = parse_query(query)
     with session_scope(engine) as s:
         hits, total = search.search(s, parsed.terms, parsed.phrases, parsed.excluded, per_page=500)
         assert total == len(hits)
+        joined, joined_total = search.search(s, parsed.terms, parsed.phrases, parsed.excluded, per_page=500,
+                                             f=QueueFilter(status="all", since=datetime(1990, 1, 1, tzinfo=UTC)))
+        assert joined_total == total and [h.article.id for h in joined] == [h.article.id for h in hits]
         return {h.article.url for h in hits}
 
 
