@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 from sqlalchemy.orm import Session, aliased
 
 from store.models import Analysis, Article, RebuttalArticle, RebuttalCase, ReviewCase, Source, utcnow
@@ -62,13 +62,20 @@ class Tally:
 
 def tally(session: Session, since: datetime, until: datetime, period: str, tz: ZoneInfo) -> Tally:
     """Read the period once (an index on the article's date finds it) and count it for every chart."""
-    latest = (select(func.max(Analysis.id)).where(Analysis.article_id == Article.id).correlate(Article)
-              .scalar_subquery())
-    analysis = aliased(Analysis)
     when = func.coalesce(Article.published_at, Article.fetched_at)
-    query = (select(when, Article.source_id, analysis.topic, analysis.sentiment, analysis.relevance,
-                    analysis.flagged)
-             .outerjoin(analysis, analysis.id == latest).where(when >= since, when < until))
+    if session.get_bind().dialect.name == "postgresql":  # a lateral read of each article's latest analysis:
+        # PostgreSQL otherwise hashes the whole analyses table and runs the max() twice per article
+        last = (select(Analysis.topic, Analysis.sentiment, Analysis.relevance, Analysis.flagged)
+                .where(Analysis.article_id == Article.id).order_by(Analysis.id.desc()).limit(1).lateral("last"))
+        query = (select(when, Article.source_id, last.c.topic, last.c.sentiment, last.c.relevance, last.c.flagged)
+                 .outerjoin(last, true()).where(when >= since, when < until))
+    else:
+        latest = (select(func.max(Analysis.id)).where(Analysis.article_id == Article.id).correlate(Article)
+                  .scalar_subquery())
+        analysis = aliased(Analysis)
+        query = (select(when, Article.source_id, analysis.topic, analysis.sentiment, analysis.relevance,
+                        analysis.flagged)
+                 .outerjoin(analysis, analysis.id == latest).where(when >= since, when < until))
     days = buckets(since, until, period, tz)
     index = {d: i for i, d in enumerate(days)}
     # every zone's offset is a whole number of quarter hours: a bucket is worked out once per quarter hour

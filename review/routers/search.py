@@ -61,4 +61,5 @@ def search(request: Request, db: DbDep, user: Annotated[Principal, Depends(requi
         shown.append({"hit": hit, "title": highlighted(title_text, title_hits),
                       "snippet": highlighted(body_text, body_hits)})
     return render(request, "search.html", {**context, "hits": shown, "total": total,
-                                           "pages": max((total + PER_PAGE - 1) // PER_PAGE, 1)})
+                                           "pages": max((total + PER_PAGE - 1) // PER_PAGE, 1),
+                                           "ranked_among": store_search.ranks_newest_only(db, total, f, sort)})

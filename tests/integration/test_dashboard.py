@@ -11,7 +11,7 @@ from review.app import create_app
 from store import dashboard, decisions
 from store.db import make_engine, session_scope
 from store.migrate import upgrade
-from store.models import Article
+from store.models import Analysis, Article
 from tests.fixtures.review import add_flagged_article, add_role_users, login, review_settings
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -26,8 +26,8 @@ def test_buckets_follow_the_office_calendar():
     assert [d.isoformat() for d in months] == ["2026-01-01", "2026-02-01", "2026-03-01", "2026-04-01"]
 
 
-def test_the_figures_and_the_page(sqlite_url):
-    engine = make_engine(sqlite_url)
+def test_the_figures_and_the_page(db_url):
+    engine = make_engine(db_url)
     upgrade(engine)
     add_role_users(engine)
     now = datetime.now(TZ).replace(hour=12)
@@ -40,6 +40,13 @@ def test_the_figures_and_the_page(sqlite_url):
             article = s.get(Article, article_id)
             article.published_at = now - timedelta(days=days_ago)
             article.analyses[-1].topic = topic
+    reanalysed, _ = add_flagged_article(engine, title="Bài phân tích lại", url="https://x.example/again")
+    with session_scope(engine, write=True) as s:  # its newer analysis is the one counted
+        s.get(Article, reanalysed).published_at = now
+        s.add(Analysis(article_id=reanalysed, model_version="test-2", lang="vi", relevance="focus",
+                       relevance_score=0.9, topic="environment", topic_scores={}, sentiment="neutral",
+                       sentiment_score=0.5, risk=0.1, flagged=False, reasons=[], places=[], entities=[],
+                       risk_components={}))
     with session_scope(engine, write=True) as s:
         decisions.decide(s, ids[0], "confirm", "lan", None)
     end = now.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
@@ -48,17 +55,19 @@ def test_the_figures_and_the_page(sqlite_url):
         assert len(days) == 30 and sum(series["politics"]) == 2 and sum(series["economy"]) == 1
         assert "society" not in series  # forty days ago: outside the period
         assert series["politics"][-1] == 1 and series["politics"][-2] == 1
-        assert dashboard.flag_rate(s, end - timedelta(days=30), end) == (3, 3)
-        assert dashboard.case_counts(s)["review_open"] == 3
+        assert series["environment"] == [0] * 29 + [1]  # the latest analysis, not the first (politics)
+        assert dashboard.flag_rate(s, end - timedelta(days=30), end) == (3, 4)
+        assert dashboard.top_sources(s, end - timedelta(days=30), end) == [("Nguồn thử", 4, 3)]
+        assert dashboard.case_counts(s)["review_open"] == 4
         delays = dashboard.delays(s, end - timedelta(days=30), end)
         assert delays.decisions == 1 and delays.flag_to_decision_h is not None and delays.flag_to_decision_h >= 0
-    client = TestClient(create_app(review_settings(sqlite_url)))
+    client = TestClient(create_app(review_settings(db_url)))
     login(client, "viewer")
     page = client.get("/dashboard")
     assert page.status_code == 200
     html = page.text
     assert html.count("<svg") == 5 and 'id="volume-topic"' in html and "Chính trị (2)" in html
-    assert 'id="flag-rate"><span class="big">100%' in html
+    assert 'id="flag-rate"><span class="big">75%' in html
     assert client.get("/dashboard?period=year").status_code == 400
     assert client.get("/dashboard?since=2026-12-10&until=2026-12-01").status_code == 400
     weekly = client.get("/dashboard?period=week")

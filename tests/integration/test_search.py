@@ -17,6 +17,7 @@ from store.migrate import upgrade
 from store.models import Article
 from store.queue import QueueFilter
 from tests.conftest import test_settings
+from tests.fixtures.review import add_flagged_article
 
 QUERIES = [
     "hai duong", "Hải Dương", unicodedata.normalize("NFD", "Hải Dương"), "HAI DUONG", "haiduong", "Hai Duong",
@@ -103,4 +104,24 @@ def test_filters_sorting_pages_and_bad_queries(sqlite_url, demo_web):
     for bad in ("", "   ", "-hai", '-"hai duong"', "!!! ???"):
         with pytest.raises(QueryError):
             parse_query(bad)
+    engine.dispose()
+
+
+@pytest.mark.postgres
+def test_postgresql_ranks_a_broad_search_among_its_newest_matches(pg_url, monkeypatch):
+    engine = make_engine(pg_url)
+    upgrade(engine)
+    ids = [add_flagged_article(engine, title=f"Tin {i} về đê điều", text="Kè đê điều mùa lũ. " * (6 - i))[0]
+           for i in range(6)]
+    monkeypatch.setattr(search, "RANK_NEWEST", 3)
+    everything = QueueFilter(status="all")
+    with session_scope(engine) as s:
+        hits, total = search.search(s, ["de", "dieu"])
+        assert total == 6  # the count is of every match
+        assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+        assert {h.article.id for h in hits} == set(ids[3:])  # the three newest, the most repetitive left out
+        assert search.ranks_newest_only(s, total, everything, "relevance") == 3
+        assert search.ranks_newest_only(s, total, everything, "newest") is None
+        dated = QueueFilter(status="all", since=datetime(1990, 1, 1, tzinfo=UTC))
+        assert {h.article.id for h in search.search(s, ["de", "dieu"], f=dated)[0]} == set(ids)  # filtered: all
     engine.dispose()
