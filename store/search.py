@@ -71,10 +71,12 @@ def _tsquery(terms: Sequence[str], phrases: Sequence[Sequence[str]], excluded: S
     return " & ".join(parts)
 
 
-def ranks_newest_only(session: Session, total: int, f: QueueFilter, sort: str) -> int | None:
+def ranks_newest_only(session: Session, total: int, f: QueueFilter, sort: str, page: int = 1,
+                      per_page: int = 20) -> int | None:
     """How many of the newest matches a page by relevance was ranked among, when not all of them were."""
     capped = session.get_bind().dialect.name == "postgresql" and sort not in ("newest", "oldest")
-    return RANK_NEWEST if capped and _on_the_index_alone(f) and total > RANK_NEWEST else None
+    within = max(page, 1) * per_page <= RANK_NEWEST
+    return RANK_NEWEST if capped and within and _on_the_index_alone(f) and total > RANK_NEWEST else None
 
 
 def _matching_ids(session: Session, terms: Sequence[str], phrases: Sequence[Sequence[str]],
@@ -125,7 +127,8 @@ def search(session: Session, terms: Sequence[str], phrases: Sequence[Sequence[st
         ids = _matching_ids(session, terms, phrases, excluded)
         total = int(session.scalar(select(func.count()).select_from(_id_limits(select(ids.c.article_id), ids, f)
                                                                     .subquery())) or 0)
-        hits = _matches(session, terms, phrases, excluded, newest_only=True)
+        # an export or a page past the newest matches gets the full ranking, however long it takes
+        hits = _matches(session, terms, phrases, excluded, newest_only=max(page, 1) * per_page <= RANK_NEWEST)
         return _loaded(session, _ranked_on_the_index(session, hits, f, page, per_page)), total
     hits = _matches(session, terms, phrases, excluded)
     latest = (select(func.max(Analysis.id)).where(Analysis.article_id == Article.id)

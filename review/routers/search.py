@@ -60,6 +60,8 @@ def search(request: Request, db: DbDep, user: Annotated[Principal, Depends(requi
         body_text, body_hits = snippet(hit.article.text, words)
         shown.append({"hit": hit, "title": highlighted(title_text, title_hits),
                       "snippet": highlighted(body_text, body_hits)})
+    ranked_among = store_search.ranks_newest_only(db, total, f, sort, page, PER_PAGE)
+    shown_total = min(total, ranked_among) if ranked_among else total  # pages of the ranking shown
     return render(request, "search.html", {**context, "hits": shown, "total": total,
-                                           "pages": max((total + PER_PAGE - 1) // PER_PAGE, 1),
-                                           "ranked_among": store_search.ranks_newest_only(db, total, f, sort)})
+                                           "pages": max((shown_total + PER_PAGE - 1) // PER_PAGE, 1),
+                                           "ranked_among": ranked_among})

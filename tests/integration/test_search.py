@@ -116,12 +116,14 @@ def test_postgresql_ranks_a_broad_search_among_its_newest_matches(pg_url, monkey
     monkeypatch.setattr(search, "RANK_NEWEST", 3)
     everything = QueueFilter(status="all")
     with session_scope(engine) as s:
-        hits, total = search.search(s, ["de", "dieu"])
+        hits, total = search.search(s, ["de", "dieu"], per_page=3)
         assert total == 6  # the count is of every match
         assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
         assert {h.article.id for h in hits} == set(ids[3:])  # the three newest, the most repetitive left out
-        assert search.ranks_newest_only(s, total, everything, "relevance") == 3
-        assert search.ranks_newest_only(s, total, everything, "newest") is None
+        assert search.ranks_newest_only(s, total, everything, "relevance", 1, 3) == 3
+        assert search.ranks_newest_only(s, total, everything, "newest", 1, 3) is None
+        exported, _ = search.search(s, ["de", "dieu"], per_page=500)  # an export: every match, fully ranked
+        assert {h.article.id for h in exported} == set(ids)
         dated = QueueFilter(status="all", since=datetime(1990, 1, 1, tzinfo=UTC))
         assert {h.article.id for h in search.search(s, ["de", "dieu"], f=dated)[0]} == set(ids)  # filtered: all
     engine.dispose()
