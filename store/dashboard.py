@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, true
+from sqlalchemy import BigInteger, Integer, cast, extract, func, select, true
 from sqlalchemy.orm import Session, aliased
 
 from store.models import Analysis, Article, RebuttalArticle, RebuttalCase, ReviewCase, Source, utcnow
@@ -63,30 +63,33 @@ class Tally:
 def tally(session: Session, since: datetime, until: datetime, period: str, tz: ZoneInfo) -> Tally:
     """Read the period once (an index on the article's date finds it) and count it for every chart."""
     when = func.coalesce(Article.published_at, Article.fetched_at)
+    # every zone's offset is a whole number of quarter hours: rows come as quarter hours since 1970 (no
+    # datetime made per row) and a bucket is worked out once per quarter hour
+    if session.get_bind().dialect.name == "postgresql":
+        quarter = cast(func.floor(extract("epoch", when) / 900), BigInteger)
+    else:  # SQLite keeps UTC text; %s reads it as seconds since 1970
+        quarter = cast(cast(func.strftime("%s", when), Integer) // 900, BigInteger)
     if session.get_bind().dialect.name == "postgresql":  # a lateral read of each article's latest analysis:
         # PostgreSQL otherwise hashes the whole analyses table and runs the max() twice per article
         last = (select(Analysis.topic, Analysis.sentiment, Analysis.relevance, Analysis.flagged)
                 .where(Analysis.article_id == Article.id).order_by(Analysis.id.desc()).limit(1).lateral("last"))
-        query = (select(when, Article.source_id, last.c.topic, last.c.sentiment, last.c.relevance, last.c.flagged)
+        query = (select(quarter, Article.source_id, last.c.topic, last.c.sentiment, last.c.relevance, last.c.flagged)
                  .outerjoin(last, true()).where(when >= since, when < until))
     else:
         latest = (select(func.max(Analysis.id)).where(Analysis.article_id == Article.id).correlate(Article)
                   .scalar_subquery())
         analysis = aliased(Analysis)
-        query = (select(when, Article.source_id, analysis.topic, analysis.sentiment, analysis.relevance,
+        query = (select(quarter, Article.source_id, analysis.topic, analysis.sentiment, analysis.relevance,
                         analysis.flagged)
                  .outerjoin(analysis, analysis.id == latest).where(when >= since, when < until))
     days = buckets(since, until, period, tz)
     index = {d: i for i, d in enumerate(days)}
-    # every zone's offset is a whole number of quarter hours: a bucket is worked out once per quarter hour
     by_quarter: dict[int, int] = {}
     counts: Counter[tuple[int, str, str | None, str | None, str | None, bool | None]] = Counter()
-    for moment, *rest in session.execute(query):
-        moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-        quarter = int(moment.timestamp() // 900)
-        bucket = by_quarter.get(quarter)
+    for number, *rest in session.execute(query):
+        bucket = by_quarter.get(number)
         if bucket is None:
-            bucket = by_quarter[quarter] = index[bucket_of(moment, period, tz)]
+            bucket = by_quarter[number] = index[bucket_of(datetime.fromtimestamp(int(number) * 900, UTC), period, tz)]
         counts[(bucket, *rest)] += 1  # type: ignore[index]
     sources = {sid: (name, kind) for sid, name, kind in session.execute(select(Source.id, Source.name, Source.kind))}
     return Tally(days, counts, sources)

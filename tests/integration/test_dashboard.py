@@ -73,3 +73,16 @@ def test_the_figures_and_the_page(db_url):
     weekly = client.get("/dashboard?period=week")
     assert weekly.status_code == 200 and "<svg" in weekly.text
     engine.dispose()
+
+
+def test_articles_either_side_of_local_midnight_fall_on_their_own_days(migrated_engine):
+    before, after = datetime(2026, 11, 30, 16, 59, 59, tzinfo=UTC), datetime(2026, 11, 30, 17, 0, tzinfo=UTC)
+    for i, moment in enumerate((before, after, after + timedelta(minutes=7))):
+        article_id, _ = add_flagged_article(migrated_engine, title=f"Nửa đêm {i}", url=f"https://x.example/m{i}")
+        with session_scope(migrated_engine, write=True) as s:
+            s.get(Article, article_id).published_at = moment
+    since, until = datetime(2026, 11, 30, tzinfo=TZ), datetime(2026, 12, 2, tzinfo=TZ)
+    with session_scope(migrated_engine) as s:
+        days, series = dashboard.volume(s, since, until, "day", "topic", TZ)
+    assert [d.isoformat() for d in days] == ["2026-11-30", "2026-12-01"]
+    assert series == {"politics": [1, 2]}  # 23:59:59 on the 30th; 00:00 and 00:07 on the 1st, Vietnam time
