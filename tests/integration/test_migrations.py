@@ -10,6 +10,7 @@ from store.models import Base
 
 
 @pytest.mark.filterwarnings("ignore:autogenerate skipping metadata-specified expression-based index")
+@pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index")
 def test_migrated_schema_matches_the_models(db_url):
     engine = make_engine(db_url)
     upgrade(engine)
