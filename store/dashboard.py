@@ -67,15 +67,14 @@ def tally(session: Session, since: datetime, until: datetime, period: str, tz: Z
     # datetime made per row) and a bucket is worked out once per quarter hour
     if session.get_bind().dialect.name == "postgresql":
         quarter = cast(func.floor(extract("epoch", when) / 900), BigInteger)
-    else:  # SQLite keeps UTC text; %s reads it as seconds since 1970
-        quarter = cast(cast(func.strftime("%s", when), Integer) // 900, BigInteger)
-    if session.get_bind().dialect.name == "postgresql":  # a lateral read of each article's latest analysis:
-        # PostgreSQL otherwise hashes the whole analyses table and runs the max() twice per article
+        # a lateral read of each article's latest analysis: PostgreSQL otherwise hashes the whole analyses
+        # table and runs the max() twice per article
         last = (select(Analysis.topic, Analysis.sentiment, Analysis.relevance, Analysis.flagged)
                 .where(Analysis.article_id == Article.id).order_by(Analysis.id.desc()).limit(1).lateral("last"))
         query = (select(quarter, Article.source_id, last.c.topic, last.c.sentiment, last.c.relevance, last.c.flagged)
                  .outerjoin(last, true()).where(when >= since, when < until))
     else:
+        quarter = cast(cast(func.strftime("%s", when), Integer) // 900, BigInteger)  # SQLite keeps UTC text
         latest = (select(func.max(Analysis.id)).where(Analysis.article_id == Article.id).correlate(Article)
                   .scalar_subquery())
         analysis = aliased(Analysis)
@@ -108,9 +107,9 @@ def volume(session: Session, since: datetime, until: datetime, period: str, by: 
 
 
 def top_sources(session: Session, since: datetime, until: datetime, limit: int = 10,
-                counted: Tally | None = None, tz: ZoneInfo | None = None) -> list[tuple[str, int, int]]:
+                counted: Tally | None = None) -> list[tuple[str, int, int]]:
     """(source name, articles, flagged) for the busiest sources."""
-    counted = counted or tally(session, since, until, "day", tz or ZoneInfo("UTC"))
+    counted = counted or tally(session, since, until, "day", ZoneInfo("UTC"))  # buckets play no part
     counts: Counter[str] = Counter()
     flagged: Counter[str] = Counter()
     for (_, source, _, _, _, is_flagged), n in counted.counts.items():
@@ -120,10 +119,9 @@ def top_sources(session: Session, since: datetime, until: datetime, limit: int =
     return [(name, n, flagged[name]) for name, n in counts.most_common(limit)]
 
 
-def flag_rate(session: Session, since: datetime, until: datetime, counted: Tally | None = None,
-              tz: ZoneInfo | None = None) -> tuple[int, int]:
+def flag_rate(session: Session, since: datetime, until: datetime, counted: Tally | None = None) -> tuple[int, int]:
     """(flagged, analysed) among the articles of the period."""
-    counted = counted or tally(session, since, until, "day", tz or ZoneInfo("UTC"))
+    counted = counted or tally(session, since, until, "day", ZoneInfo("UTC"))  # buckets play no part
     analysed = [(k, n) for k, n in counted.counts.items() if k[2] is not None]
     return sum(n for k, n in analysed if k[5]), sum(n for _, n in analysed)
 
