@@ -58,6 +58,20 @@ class Settings(BaseSettings):
     office_name: str = "Thông tin đối ngoại Hải Dương (TP Hải Phòng)"  # the author of published rebuttals
     office_url: str | None = None  # the office's site, named in ClaimReview output
     scrapy: dict[str, Any] = Field(default_factory=dict)
+    # mail: the weekly digest, alerts and daily mails (recipients are also kept in the web app)
+    app_url: str = "http://127.0.0.1:8000"  # the review app as readers reach it: every link in a mail starts here
+    smtp_host: str | None = None  # None: nothing is sent (`digest preview` still works)
+    smtp_port: int | None = Field(None, ge=1, le=65535)  # None: 465 with smtp_tls, else 587 with STARTTLS, else 25
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = True  # upgrade a plain connection with STARTTLS (refuse to send if the server cannot)
+    smtp_tls: bool = False  # TLS from the first byte (port 465)
+    smtp_timeout_seconds: int = Field(30, ge=1)
+    digest_from: str = "hdmonitor@localhost"
+    digest_to: str = ""  # comma-separated addresses of the weekly digest
+    alert_to: str = ""  # comma-separated addresses of immediate, spike and health mails; empty: digest_to
+    digest_weekday: int = Field(0, ge=0, le=6)  # the weekly send: Monday (0) …
+    digest_hour: int = Field(7, ge=0, le=23)  # … at 07:00 local time, for the week that ended on Sunday
 
     @field_validator("case_statuses")
     @classmethod
@@ -69,6 +83,14 @@ class Settings(BaseSettings):
             raise ValueError("case_statuses: distinct names that include 'published' and 'closed', starting "
                              "with the status a new case gets")
         return names
+
+    @field_validator("digest_from", "digest_to", "alert_to", "smtp_host", "smtp_user")
+    @classmethod
+    def _no_line_breaks(cls, value: str | None) -> str | None:
+        """A mail setting never carries a line break: it could start a header of its own."""
+        if value is not None and any(c in value for c in "\r\n\0"):
+            raise ValueError("no line breaks allowed")
+        return value
 
     @field_validator("scrapy")
     @classmethod

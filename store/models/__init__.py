@@ -1,6 +1,6 @@
 """Typed SQLAlchemy models, one module per part of the system; every table hangs off one Base."""
 
-from store.models.accounts import ROLES, ApiToken, LoginFailure, User, WebSession
+from store.models.accounts import MAIL_MODES, ROLES, ApiToken, LoginFailure, User, WebSession
 from store.models.cases import CaseNote, RebuttalArticle, RebuttalCase, StoryMember
 from store.models.core import (
     Analysis,
@@ -21,10 +21,11 @@ from store.models.core import (
     utcnow,
 )
 from store.models.decisions import CORRECTABLE, LabelCorrection
+from store.models.mail import MAIL_LISTS, DigestRun, MailRecipient, OutboxMail
 from store.models.saved import NOTIFY, SavedSearch, SavedSearchMatch
 
 __all__ = [
-    "CORRECTABLE", "NOTIFY", "ROLES", "Analysis", "ApiToken", "Article", "ArticleCheck", "ArticleSearch",
+    "CORRECTABLE", "MAIL_LISTS", "MAIL_MODES", "NOTIFY", "ROLES", "DigestRun", "MailRecipient", "OutboxMail", "Analysis", "ApiToken", "Article", "ArticleCheck", "ArticleSearch",
     "ArticleSnapshot", "AuditEvent", "Base", "CaseNote", "CrawlRun", "EntryPoint", "JobRun", "LabelCorrection",
     "LoginFailure", "Page", "Quarantine", "RebuttalArticle", "RebuttalCase", "ReviewCase", "SavedSearch",
     "SavedSearchMatch", "Source", "StoryMember", "UTCDateTime", "User", "WebSession", "utcnow",

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from store.models.core import Base, utcnow
 
 ROLES = ("viewer", "analyst", "editor", "admin")  # each may do what the ones before it may
+MAIL_MODES = ("instant", "daily", "off")  # how a user hears of saved-search matches and cases assigned to them
 
 
 class User(Base):
@@ -27,6 +28,8 @@ class User(Base):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)  # in a row, since the last success
     locked_until: Mapped[datetime | None] = mapped_column(default=None)
     last_login_at: Mapped[datetime | None] = mapped_column(default=None)
+    email: Mapped[str | None] = mapped_column(String(254), default=None)
+    mail_mode: Mapped[str] = mapped_column(String(16), default="daily", server_default="daily")
 
 
 class WebSession(Base):
