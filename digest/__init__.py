@@ -1,1 +1,1 @@
-"""Weekly digest and reports: query → render → send. Built in its own issue; nothing here yet."""
+"""Weekly digest, alerts and reports: query (a period's figures) → render (HTML, text, charts, XLSX) → send (SMTP, outbox)."""

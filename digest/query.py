@@ -206,25 +206,30 @@ def stories(rows: list[Item], limit: int = STORIES) -> list[Story]:
 
 
 def flagged(session: Session, period: Period, rows: list[Item]) -> list[FlaggedItem]:
-    """Review cases opened in the period, riskiest first, with their decision and rebuttal cases."""
+    """The period's flagged items and any review case opened in it (a late find of an older piece), riskiest
+    first, with the analyst's decision and the rebuttal cases they joined."""
     by_id = {r.id: r for r in rows}
-    cases = list(session.execute(
-        select(ReviewCase.id, ReviewCase.article_id, ReviewCase.status, ReviewCase.decided_by,
+    columns = (ReviewCase.id, ReviewCase.article_id, ReviewCase.status, ReviewCase.decided_by,
                ReviewCase.decision_reason)
-        .where(ReviewCase.opened_at >= period.start, ReviewCase.opened_at < period.end)))
-    missing = [int(a) for _, a, *_ in cases if int(a) not in by_id]
-    if missing:  # flagged in the period, dated before it (a late find): listed all the same
+    found = {int(r[0]): r for r in session.execute(select(*columns).where(ReviewCase.opened_at >= period.start,
+                                                                         ReviewCase.opened_at < period.end))}
+    ids = [r.id for r in rows if r.flagged]
+    for start in range(0, len(ids), 500):
+        found.update({int(r[0]): r for r in session.execute(
+            select(*columns).where(ReviewCase.article_id.in_(ids[start:start + 500])))})
+    missing = [int(r[1]) for r in found.values() if int(r[1]) not in by_id]
+    if missing:
         by_id.update({r.id: r for r in items(session, period, missing)})
     rebuttals: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    ids = [int(a) for _, a, *_ in cases]
-    for start in range(0, len(ids), 500):
+    article_ids = [int(r[1]) for r in found.values()]
+    for start in range(0, len(article_ids), 500):
         for aid, cid, status in session.execute(
                 select(RebuttalArticle.article_id, RebuttalCase.id, RebuttalCase.status)
                 .join(RebuttalCase, RebuttalCase.id == RebuttalArticle.case_id)
-                .where(RebuttalArticle.article_id.in_(ids[start:start + 500])).order_by(RebuttalCase.id)):
+                .where(RebuttalArticle.article_id.in_(article_ids[start:start + 500])).order_by(RebuttalCase.id)):
             rebuttals[int(aid)].append((int(cid), str(status)))
     out = [FlaggedItem(int(cid), by_id[int(aid)], str(status), by, reason, tuple(rebuttals.get(int(aid), ())))
-           for cid, aid, status, by, reason in cases if int(aid) in by_id]
+           for cid, aid, status, by, reason in found.values() if int(aid) in by_id]
     out.sort(key=lambda f: (-(f.item.risk or 0.0), f.case_id))
     return out
 

@@ -18,7 +18,20 @@ from config.settings import Settings
 from nlp.relevance import Gazetteer
 from nlp.risk import RiskRules
 from review.auth import CSRF_COOKIE, AuthConfig, LoginRequired, csrf_guard, login_url, secure_cookies
-from review.routers import account, admin, api, articles, cases, dashboard, exports, queue, saved, search, sources
+from review.routers import (
+    account,
+    admin,
+    api,
+    articles,
+    cases,
+    dashboard,
+    exports,
+    queue,
+    recipients,
+    saved,
+    search,
+    sources,
+)
 from review.templating import HERE, build_templates, render
 from store.db import WRITE_OPTION, make_engine, session_factory
 
@@ -96,6 +109,6 @@ def create_app(settings: Settings) -> FastAPI:
     def healthz() -> str:
         return "ok"
 
-    for module in (account, queue, articles, cases, search, saved, dashboard, exports, sources, admin, api):
+    for module in (account, queue, articles, cases, search, saved, dashboard, exports, sources, admin, recipients, api):
         app.include_router(module.router)
     return app

@@ -12,7 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from store.models import Article, CaseNote, RebuttalArticle, RebuttalCase, utcnow
+from store import outbox
+from store.models import Article, CaseNote, RebuttalArticle, RebuttalCase, User, utcnow
 from store.repo import audit
 from store.stories import members
 
@@ -101,6 +102,13 @@ def assign(session: Session, case: RebuttalCase, assignee: str | None, actor: st
     before, case.assignee = case.assignee, assignee
     _flush(session, case)
     audit(session, actor, "rebuttal.assign", "rebuttal_case", case.id, {"before": before, "after": assignee})
+    if assignee and assignee != before and assignee != actor:  # told at once or in the daily mail, as they chose
+        user = session.scalar(select(User).where(User.username == assignee))
+        if user is not None and user.mail_mode != "off":
+            outbox.enqueue(session, f"assign:{case.id}:{case.version}:{assignee}", "assignment", case.title,
+                           {"case_id": case.id, "title": case.title, "by": actor,
+                            "due_at": case.due_at.isoformat() if case.due_at else None},
+                           owner=assignee, held=user.mail_mode == "daily")
 
 
 def add_note(session: Session, case: RebuttalCase, author: str, text: str) -> CaseNote:

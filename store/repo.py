@@ -7,9 +7,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, defer, selectinload
 
+from store import outbox
 from store.db import STORY_LOCK_KEY
 from store.models import (
     Analysis,
@@ -24,6 +24,7 @@ from store.models import (
     utcnow,
 )
 from store.queue import urgency_key
+from store.upsert import insert_new
 
 SYSTEM_ACTOR = "system"
 
@@ -54,31 +55,14 @@ def list_sources(session: Session) -> list[Source]:
     return list(session.scalars(select(Source).order_by(Source.id)))
 
 
-def _insert_new(session: Session, table: Any, values: dict[str, Any]) -> int | None:
-    """Insert into the table unless its url_hash unique key is taken; the new id, or None.
-
-    A Core insert on the table: the ORM's bulk machinery costs more than the row on this hot path.
-    """
-    dialect = session.get_bind().dialect.name
-    insert: Any
-    if dialect == "postgresql":
-        insert = postgresql.insert(table)
-    elif dialect == "sqlite":
-        insert = sqlite.insert(table)
-    else:  # pragma: no cover - other databases are not supported targets
-        raise RuntimeError(f"unsupported database dialect {dialect}")
-    statement = insert.on_conflict_do_nothing(index_elements=["url_hash"]).returning(table.c.id)
-    return session.execute(statement, values).scalar_one_or_none()
-
-
 def insert_article(session: Session, values: dict[str, Any]) -> int | None:
     """Insert unless the canonical-URL hash is already stored; the new id, or None for a duplicate."""
-    return _insert_new(session, Article.__table__, values)
+    return insert_new(session, Article.__table__, values)
 
 
 def queue_page(session: Session, values: dict[str, Any]) -> int | None:
     """Put a fetched page on the extraction queue unless the same announced URL is queued already."""
-    return _insert_new(session, Page.__table__, values)
+    return insert_new(session, Page.__table__, values)
 
 
 def pending_page_ids(session: Session, limit: int = 5000) -> list[int]:
@@ -191,7 +175,7 @@ def save_analysis(session: Session, article: Article, values: dict[str, Any],
                   alert_threshold: float | None = None) -> tuple[Analysis, ReviewCase | None]:
     """Store an analysis, mark the article analysed, open a review case when flagged.
 
-    At or over the alert threshold an `alert.raise` audit event is recorded for the alert sender.
+    At or over the alert threshold an `alert.raise` audit event and an alert mail (one per story) are recorded.
     """
     analysis = Analysis(article_id=article.id, **values)
     session.add(analysis)
@@ -212,6 +196,12 @@ def save_analysis(session: Session, article: Article, values: dict[str, Any],
             if alert_threshold is not None and analysis.risk >= alert_threshold:
                 audit(session, SYSTEM_ACTOR, "alert.raise", "review_case", case.id,
                       {"article_id": article.id, "risk": analysis.risk, "title": article.title})
+                # the mail goes in with its cause; its key keeps it to one per story
+                story = article.story_id or f"article-{article.id}"
+                outbox.enqueue(session, f"alert:story:{story}", "alert", article.title,
+                               {"article_id": article.id, "case_id": case.id, "risk": analysis.risk,
+                                "title": article.title, "reasons": list(analysis.reasons or []),
+                                "source_id": article.source_id, "story": story})
     return analysis, case
 
 

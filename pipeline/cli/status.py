@@ -89,6 +89,7 @@ def cmd_status(args: argparse.Namespace) -> int:
                           f"lần cuối / last {done}", markup=False)
     else:
         console.print("Việc theo lịch / scheduled jobs: chưa có, chạy / none yet, run 'hdmonitor run'")
+    _mail_status(engine, tz, warnings)
     seen: set[str] = set()
     for run in failures:
         if run.job_id in seen:
@@ -99,6 +100,36 @@ def cmd_status(args: argparse.Namespace) -> int:
     for warning in warnings:
         console.print(f"  ! {warning}", markup=False)
     return 0
+
+
+def _mail_status(engine: Any, tz: str, warnings: list[str]) -> None:
+    """The last weekly digests and the outbox: what went, what waits, what failed and why."""
+    from sqlalchemy import select
+
+    from store import outbox
+    from store.db import session_scope
+    from store.models import DigestRun, OutboxMail
+
+    with session_scope(engine) as session:
+        runs = list(session.scalars(select(DigestRun).order_by(DigestRun.week.desc()).limit(4)))
+        waiting = outbox.counts(session)
+        failed = list(session.scalars(select(OutboxMail).where(OutboxMail.status == "failed")
+                                      .order_by(OutboxMail.id.desc()).limit(5)))
+        retrying = list(session.scalars(select(OutboxMail).where(OutboxMail.status == "pending",
+                                                                 OutboxMail.attempts > 0).limit(5)))
+    if runs:
+        console.print("Bản tin tuần / weekly digests:")
+        for run in runs:
+            console.print(f"  {run.week}: {run.status}, gửi / sends {run.sends}, lần thử / attempts {run.attempts}, "
+                          f"lúc / at {local_time(run.sent_at or run.claimed_at, tz)}"
+                          + (f" — {run.last_error}" if run.last_error else ""), markup=False)
+            if run.status == "failed":
+                warnings.append(f"bản tin tuần / digest {run.week} chưa gửi được / not sent: {run.last_error}")
+    console.print("Thư đi / outbox: " + (json.dumps(waiting) if waiting else "trống / empty"))
+    for mail in failed:
+        warnings.append(f"thư / mail {mail.key} thất bại / failed after {mail.attempts} attempts: {mail.last_error}")
+    for mail in retrying:
+        warnings.append(f"thư / mail {mail.key} đang thử lại / retrying ({mail.attempts}): {mail.last_error}")
 
 
 def register(sub: Any) -> None:

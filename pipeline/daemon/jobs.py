@@ -207,7 +207,11 @@ def health_job() -> None:
             states.setdefault(row.health.state, []).append(row.source.id)
             if row.health.state != "ok":
                 logger.warning("source %s: %s — %s", row.source.id, row.health.state, row.health.reason)
-        return {state: sorted(ids) for state, ids in sorted(states.items())}
+        out: dict[str, Any] = {state: sorted(ids) for state, ids in sorted(states.items())}
+        from digest.mailer import record_health_mail
+
+        out["health_mail"] = record_health_mail(ctx.engine, ctx.settings, now)  # sent by the mail job
+        return out
 
     tracked("health", "health", work)
 
@@ -235,6 +239,18 @@ def housekeeping_job() -> None:
         return housekeeping(ctx.settings, ctx.engine)
 
     tracked("housekeeping", "housekeeping", work)
+
+
+def mail_job() -> None:
+    """Record spikes, saved-search mails and daily bundles; send the weekly digest when due and the outbox."""
+    ctx = _ctx()
+
+    def work() -> dict[str, Any]:
+        from digest.mailer import mail_round
+
+        return mail_round(ctx.settings, ctx.engine)
+
+    tracked("mail", "mail", work)
 
 
 DAILY = {"health": health_job, "recheck": recheck_job, "housekeeping": housekeeping_job}

@@ -24,7 +24,7 @@ from sqlalchemy import inspect, or_, select, text
 from sqlalchemy.engine import Engine
 
 from config.settings import Settings
-from pipeline.daemon.jobs import DAILY, RunContext, analyse_job, collect_job, set_context
+from pipeline.daemon.jobs import DAILY, RunContext, analyse_job, collect_job, mail_job, set_context
 from pipeline.daemon.lock import DaemonLock
 from pipeline.daemon.metrics import DaemonMetrics, serve
 from store import jobs as job_runs
@@ -115,6 +115,7 @@ def run_once(settings: Settings, engine: Engine, lock: DaemonLock | None = None)
     analyse_job()
     for name in due_daily(engine):
         DAILY[name]()
+    mail_job()
     return ctx.results or []
 
 
@@ -209,6 +210,8 @@ def run_forever(settings: Settings, engine: Engine, source_ids: list[str], lock:
     wanted = sync_collect_jobs()
     scheduler.add_job(analyse_job, "interval", id="analyse", replace_existing=True,
                       seconds=settings.analyse_interval_seconds, next_run_time=now)
+    scheduler.add_job(mail_job, "interval", id="mail", replace_existing=True,
+                      seconds=settings.analyse_interval_seconds, next_run_time=now + timedelta(seconds=5))
     daily_due = set(due_daily(engine, now))
     for name, (hour, minute) in DAILY_AT.items():
         trigger = CronTrigger(hour=hour, minute=minute, timezone=settings.timezone)

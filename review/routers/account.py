@@ -1,4 +1,4 @@
-"""Log in, log out, change one's own password."""
+"""Log in, log out, change one's own password, address and mail mode."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
+from sqlalchemy.orm import Session
 
 from review.auth import (
     CSRF_COOKIE,
@@ -19,12 +20,20 @@ from review.auth import (
     secure_cookies,
 )
 from review.templating import render
-from store import accounts
-from store.models import User
+from store import accounts, recipients
+from store.models import MAIL_MODES, User
 from store.repo import audit
 
 router = APIRouter()
 WRONG = "Sai tên đăng nhập hoặc mật khẩu / wrong username or password"
+MODE_LABELS = {"instant": "Gửi ngay / Instant", "daily": "Gộp mỗi ngày / Daily summary", "off": "Không gửi / Off"}
+
+
+def _mail(db: Session, user_id: int) -> dict[str, Any]:
+    """The account page's mail form: the user's address and mode as stored."""
+    user = db.get(User, user_id)
+    return {"mail": {"email": (user.email if user else None) or "", "mode": user.mail_mode if user else "daily"},
+            "modes": [(mode, MODE_LABELS[mode]) for mode in MAIL_MODES]}
 
 
 def _set_session(request: Request, response: Any, token: str) -> None:
@@ -90,8 +99,8 @@ def logout(request: Request, db: DbDep) -> Any:
 
 
 @router.get("/account/password")
-def password_form(request: Request, user: Annotated[Principal, Depends(require("viewer"))]) -> Any:
-    return render(request, "password.html")
+def password_form(request: Request, db: DbDep, user: Annotated[Principal, Depends(require("viewer"))]) -> Any:
+    return render(request, "password.html", _mail(db, user.id))
 
 
 @router.post("/account/password")
@@ -100,19 +109,38 @@ def change_password(request: Request, db: DbDep, who: Annotated[Principal, Depen
     user = db.get(User, who.id)
     if user is None or not accounts.verify_password(user, current):
         return render(request, "password.html", {"error": "Mật khẩu hiện tại không đúng / the current password "
-                                                          "is wrong"}, status_code=400)
+                                                          "is wrong", **_mail(db, who.id)}, status_code=400)
     try:
         accounts.set_password(db, user, new)  # ends every session of the user, this one too
     except accounts.AccountError as exc:
         db.rollback()
-        return render(request, "password.html", {"error": str(exc)}, status_code=400)
+        return render(request, "password.html", {"error": str(exc), **_mail(db, who.id)}, status_code=400)
     token = accounts.start_session(db, user, request.app.state.auth.lifetime, client_address(request),
                                    request.headers.get("user-agent"))
     audit(db, user.username, "password_changed", "user", user.username, {})
     db.commit()
-    response = render(request, "password.html", {"flash": "Đã đổi mật khẩu / password changed"})
+    response = render(request, "password.html", {"flash": "Đã đổi mật khẩu / password changed", **_mail(db, who.id)})
     _set_session(request, response, token)
     return response
+
+
+@router.post("/account/mail")
+def set_mail(request: Request, db: DbDep, who: Annotated[Principal, Depends(require("viewer"))],
+             email: Annotated[str, Form(max_length=1000)] = "",
+             mail_mode: Annotated[str, Form(max_length=32)] = "") -> Any:
+    user = db.get(User, who.id)
+    if user is None:
+        raise HTTPException(404, "Không có người dùng này / no such user")
+    try:
+        recipients.set_user_mail(db, user, email, mail_mode, who.username)
+    except recipients.RecipientError as exc:
+        db.rollback()
+        context = _mail(db, who.id)
+        context["mail"].update(email=email, mode=mail_mode)
+        return render(request, "password.html", {"mail_error": str(exc), **context}, status_code=400)
+    db.commit()
+    return render(request, "password.html", {"mail_flash": "Đã lưu cách nhận thư / mail settings saved",
+                                             **_mail(db, who.id)})
 
 
 @router.get("/account/tokens")

@@ -25,7 +25,8 @@ from store.models.mail import MAIL_LISTS, DigestRun, MailRecipient, OutboxMail
 from store.models.saved import NOTIFY, SavedSearch, SavedSearchMatch
 
 __all__ = [
-    "CORRECTABLE", "MAIL_LISTS", "MAIL_MODES", "NOTIFY", "ROLES", "DigestRun", "MailRecipient", "OutboxMail", "Analysis", "ApiToken", "Article", "ArticleCheck", "ArticleSearch",
+    "CORRECTABLE", "MAIL_LISTS", "MAIL_MODES", "NOTIFY", "ROLES", "DigestRun", "MailRecipient", "OutboxMail",
+    "Analysis", "ApiToken", "Article", "ArticleCheck", "ArticleSearch",
     "ArticleSnapshot", "AuditEvent", "Base", "CaseNote", "CrawlRun", "EntryPoint", "JobRun", "LabelCorrection",
     "LoginFailure", "Page", "Quarantine", "RebuttalArticle", "RebuttalCase", "ReviewCase", "SavedSearch",
     "SavedSearchMatch", "Source", "StoryMember", "UTCDateTime", "User", "WebSession", "utcnow",

@@ -109,7 +109,8 @@ def test_the_dashboard_and_the_admin_pages_open(browser, review_server):
     assert page.locator("#volume-topic table.numbers tbody tr").count() >= 1
     page.screenshot(path="var/test-artifacts/screenshots/11-dashboard.png", full_page=True)
     for path, marker in (("/admin/users", "#users"), ("/admin/audit", "#audit"), ("/saved", "h1"),
-                         ("/account/tokens", "#tokens")):
+                         ("/account/tokens", "#tokens"), ("/admin/recipients", "#recipients"),
+                         ("/account/password", "#mail-form")):
         response = page.goto(review_server + path)
         assert response is not None and response.status == 200, path
         assert page.locator(marker).count() == 1, path

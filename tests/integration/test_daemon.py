@@ -87,7 +87,8 @@ def test_the_daemon_collects_on_start_and_stops_cleanly(sqlite_url, demo_web, tm
     with engine.connect() as conn:
         jobs = set(conn.execute(text("SELECT id FROM scheduler_jobs")).scalars())
     daily = {"health", "recheck", "housekeeping"}
-    assert jobs == {"analyse"} | daily | {f"collect:{s['id']}" for s in yaml.safe_load(sources.read_text())["sources"]}
+    assert jobs == {"analyse", "mail"} | daily | {f"collect:{s['id']}"
+                                                  for s in yaml.safe_load(sources.read_text())["sources"]}
     assert set(finished_jobs(sqlite_url)) == jobs  # every job ran on start, and its run was recorded
     status = subprocess.run([sys.executable, "-m", "pipeline.cli", "status"], env=daemon_env(sqlite_url),
                             capture_output=True, text=True, timeout=120)

@@ -176,7 +176,7 @@ def test_a_frozen_daemon_catches_up_once_per_job(database, request, tmp_path, de
     started = len(job_runs(url))
     daemon = _start(url, sources, log, HDM_ANALYSE_INTERVAL_SECONDS="3600")
     try:
-        expected_jobs = {"analyse", "health", "recheck", "housekeeping"} | {
+        expected_jobs = {"analyse", "mail", "health", "recheck", "housekeeping"} | {
             f"collect:{s['id']}" for s in yaml.safe_load(sources.read_text(encoding="utf-8"))["sources"]}
         _wait(lambda: {r.job_id for r in job_runs(url)[started:] if r.finished_at} >= expected_jobs, 240,
               "the catch-up runs")

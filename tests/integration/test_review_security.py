@@ -36,6 +36,7 @@ EXPECTED: dict[tuple[str, str], str | None] = {
     ("POST", "/logout"): None,
     ("GET", "/account/password"): "viewer",
     ("POST", "/account/password"): "viewer",
+    ("POST", "/account/mail"): "viewer",
     ("GET", "/"): "viewer",
     ("POST", "/cases/bulk"): "editor",
     ("POST", "/cases/{case_id}/decide"): "analyst",
@@ -84,6 +85,9 @@ EXPECTED: dict[tuple[str, str], str | None] = {
     ("POST", "/admin/users"): "admin",
     ("POST", "/admin/users/{username}/disable"): "admin",
     ("GET", "/admin/audit"): "admin",
+    ("GET", "/admin/recipients"): "admin",
+    ("POST", "/admin/recipients"): "admin",
+    ("POST", "/admin/recipients/{recipient_id}/remove"): "admin",
 }
 
 
@@ -99,7 +103,8 @@ def app_and_ids(sqlite_url: str) -> Iterator[tuple[Any, dict[str, Any]]]:
     yield create_app(review_settings(sqlite_url)), {"article_id": article_id, "case_id": case_id,
                                                     "rebuttal_id": rebuttal_id, "username": "victim",
                                                     "kind": "xlsx", "token_id": 999999,
-                                                    "search_id": 999999, "source_id": "test-src"}
+                                                    "search_id": 999999, "source_id": "test-src",
+                                                    "recipient_id": 999999}
     engine.dispose()
 
 
