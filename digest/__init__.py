@@ -1,1 +1,1 @@
-"""Weekly digest, alerts and reports: query (a period's figures) → render (HTML, text, charts, XLSX) → send (SMTP, outbox)."""
+"""Weekly digest, alerts and reports: query (a period's figures) → render (HTML, text, charts, XLSX) → send."""

@@ -9,8 +9,8 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from digest.charts import breakdown_chart, daily_chart
 from digest.attachment import items_workbook
+from digest.charts import breakdown_chart, daily_chart
 from digest.labels import Labels
 from digest.numbers import vn_change, vn_date, vn_int, vn_percent, vn_time
 from digest.query import Figures
