@@ -192,7 +192,7 @@ def mail_round(settings: Settings, engine: Engine, now: datetime | None = None,
         outcome = send_digest(settings, engine, iso_week(week, ZoneInfo(settings.timezone)), now=now,
                               deliver_with=deliver_with)
         summary["digest"] = f"{week} {outcome.status}"
-        if outcome.status == "failed":
-            summary["error"] = f"digest {week}: {outcome.error}"
+        if outcome.status == "failed":  # the job run is recorded failed: `status` warns of it
+            summary["status"], summary["error"] = "failed", f"digest {week}: {outcome.error}"
     summary.update(send_outbox(engine, settings, None, deliver_with))
     return summary

@@ -18,7 +18,7 @@ import statistics
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, aliased
 
@@ -74,7 +74,8 @@ def spikes(session: Session, now: datetime) -> list[Spike]:
     analysis = aliased(Analysis)
     rows = list(session.execute(select(Article.id, when, analysis.flagged, analysis.sentiment)
                                 .join(analysis, analysis.id == latest)
-                                .where(when >= since, when < now, analysis.relevance.in_(RELEVANT))))
+                                .where(when >= since, when < now, analysis.relevance.in_(RELEVANT),
+                                       or_(analysis.flagged, analysis.sentiment == "negative"))))
     out = []
     for cause, test in (("flagged", lambda r: bool(r[2])), ("negative", lambda r: r[3] == "negative")):
         chosen = [r for r in rows if test(r)]
