@@ -60,6 +60,14 @@ def _sections(kind: str, subject: str, payload: dict[str, Any], app: str) -> tup
                 [Section("Hồ sơ", [(f"#{payload['case_id']} {payload.get('title', '')}",
                                     f"{app}/rebuttals/{payload['case_id']}",
                                     f"hạn {payload['due_local']}" if payload.get("due_local") else "")])])
+    if kind == "claim":
+        return (f"[Lặp lại khẳng định] Hồ sơ #{payload['case_id']}: {payload.get('article_title', '')}",
+                f"Một bài mới lặp lại khẳng định của hồ sơ #{payload['case_id']} “{payload.get('title', '')}”, "
+                "đã có bài phản bác: có thể chia sẻ lại ngay hôm nay.",
+                [Section("Bài mới", [(str(payload.get("article_title") or "—"),
+                                      f"{app}/articles/{payload['article_id']}", str(payload.get("sentence", "")))]),
+                 Section("Hồ sơ", [(f"#{payload['case_id']} {payload.get('title', '')}",
+                                    f"{app}/rebuttals/{payload['case_id']}", "")])])
     if kind == "daily":
         parts = payload.get("parts") or []
         sections = [section for part in parts

@@ -26,12 +26,13 @@ class AnalyseReport:
     flagged: int = 0
     cases_opened: int = 0
     alerts: int = 0
+    claim_links: int = 0
     failed: int = 0
     skipped: int = 0  # taken by another process between the read and the write
 
     def add(self, other: AnalyseReport) -> None:
         """Add another report's counts to this one."""
-        for name in ("analysed", "flagged", "cases_opened", "alerts", "failed", "skipped"):
+        for name in ("analysed", "flagged", "cases_opened", "alerts", "claim_links", "failed", "skipped"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
@@ -87,7 +88,7 @@ def save_results(session: Session, pairs: list[tuple[Article, AnalysisResult | E
 
 def analyse_pending(engine: Engine, analyser: Analyser, batch_size: int = 50, limit: int | None = None,
                     progress: Callable[[AnalyseReport], None] | None = None,
-                    alert_threshold: float | None = None) -> AnalyseReport:
+                    alert_threshold: float | None = None, linker: Any = None) -> AnalyseReport:
     """Analyse waiting articles in batches, each batch one transaction (restartable at any point).
 
     The models run outside the transaction; the write checks again which articles still wait, so a
@@ -102,9 +103,14 @@ def analyse_pending(engine: Engine, analyser: Analyser, batch_size: int = 50, li
         if not documents:
             break
         results = dict(zip(documents, analyse_documents(analyser, list(documents.values())), strict=True))
+        found = linker.matches(documents, results) if linker is not None else {}
         with session_scope(engine, write=True) as session:
             waiting = repo.articles_waiting(session, list(results), lock=True)
             save_results(session, [(a, results[a.id]) for a in waiting], report, alert_threshold)
+            if found:
+                from pipeline.claim_links import store_links
+
+                report.claim_links += store_links(session, [a.id for a in waiting], found, linker.method())
         if progress is not None:
             progress(report)
     return report

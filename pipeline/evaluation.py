@@ -12,7 +12,7 @@ from nlp.evaluate import classification_metrics
 from pipeline.demo.sites import load_sites
 from pipeline.resources import build_analyser
 
-NAMED = ("seed-test", "demo", "vntc", "uit-vsfc", "reintel")
+NAMED = ("seed-test", "demo", "vntc", "uit-vsfc", "reintel", "claims-dev", "claims-heldout")
 VNTC_TOPICS = {  # VNTC's 2005-06 sections onto our codes (sport results without a local angle are 'other')
     "Chinh tri Xa hoi": "politics", "Doi song": "society", "Khoa hoc": "science_technology",
     "Kinh doanh": "economy", "Phap luat": "security_law", "Suc khoe": "society", "The gioi": "other",
@@ -110,6 +110,12 @@ def evaluate(settings: Settings, examples: list[Example], priors: dict[str, floa
 
 def evaluate_named(settings: Settings, name: str) -> dict[str, Any]:
     """Evaluate on a named set or a JSONL file."""
+    if name.startswith("claims-"):
+        from pipeline.claims import SETS, evaluate_claims
+
+        if name not in SETS:
+            raise EvaluationError(f"không có bộ này / no such claim set: {name} (names: {', '.join(SETS)})")
+        return evaluate_claims(settings, name)
     examples, priors = examples_for(name, settings.shared_data_dir)
     if not examples:
         raise EvaluationError(f"không có mẫu nào / no examples in {name}")

@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine
 from config.settings import Settings, load_settings
 from nlp.analyse import Analyser, Document
 from pipeline.analyse import AnalyseReport, analyse_documents, document_of, save_results
+from pipeline.claim_links import ClaimLinker, store_links
 from pipeline.ingest import IngestRefused, StoryIndex, article_values, store_article
 from pipeline.queued import fetched_page
 from store import repo, search
@@ -211,9 +212,12 @@ def _analyse_and_save(engine: Engine, settings: Settings, documents: dict[int, D
                       ) -> AnalyseReport:
     """Run the models outside any transaction, then store the results of the articles still waiting."""
     results = dict(zip(documents, analyse_documents(analyser_for(settings), list(documents.values())), strict=True))
+    linker = ClaimLinker(settings, engine)
+    found = linker.matches(documents, results)
     outcome = AnalyseReport()
     with session_scope(engine, write=True) as session:
         waiting = repo.articles_waiting(session, list(results), lock=True)
         outcome.skipped = asked - len(waiting)
         save_results(session, [(a, results[a.id]) for a in waiting], outcome, settings.alert_threshold)
+        outcome.claim_links = store_links(session, [a.id for a in waiting], found, linker.method())
     return outcome

@@ -24,6 +24,7 @@ from review.routers import (
     api,
     articles,
     cases,
+    claims,
     dashboard,
     exports,
     queue,
@@ -109,6 +110,7 @@ def create_app(settings: Settings) -> FastAPI:
     def healthz() -> str:
         return "ok"
 
-    for module in (account, queue, articles, cases, search, saved, dashboard, exports, sources, admin, recipients, api):
+    for module in (account, queue, articles, cases, claims, search, saved, dashboard, exports, sources, admin,
+                   recipients, api):
         app.include_router(module.router)
     return app

@@ -8,8 +8,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 
-def insert_new(session: Session, table: Any, values: dict[str, Any], unique: str = "url_hash") -> int | None:
-    """Insert into the table unless its `unique` key is taken; the new id, or None.
+def insert_new(session: Session, table: Any, values: dict[str, Any], unique: str | tuple[str, ...] = "url_hash"
+               ) -> int | None:
+    """Insert into the table unless its `unique` key (a column, or columns) is taken; the new id, or None.
 
     A Core insert on the table: the ORM's bulk machinery costs more than the row on this hot path.
     """
@@ -21,5 +22,6 @@ def insert_new(session: Session, table: Any, values: dict[str, Any], unique: str
         insert = sqlite.insert(table)
     else:  # pragma: no cover - other databases are not supported targets
         raise RuntimeError(f"unsupported database dialect {dialect}")
-    statement = insert.on_conflict_do_nothing(index_elements=[unique]).returning(table.c.id)
+    columns = [unique] if isinstance(unique, str) else list(unique)
+    statement = insert.on_conflict_do_nothing(index_elements=columns).returning(table.c.id)
     return session.execute(statement, values).scalar_one_or_none()

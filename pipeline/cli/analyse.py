@@ -25,6 +25,7 @@ from pipeline.cli.common import (
 def analyse_and_show(settings: Settings, engine: Any, limit: int | None = None) -> Any:
     """Analyse the waiting articles behind a progress line."""
     from pipeline.analyse import analyse_pending
+    from pipeline.claim_links import ClaimLinker
     from pipeline.resources import build_analyser
 
     with console.status("Đang nạp mô hình / loading models…") as status:
@@ -33,7 +34,7 @@ def analyse_and_show(settings: Settings, engine: Any, limit: int | None = None) 
         return analyse_pending(
             engine, analyser, settings.analyse_batch_size, limit,
             lambda r: status.update(f"Đang phân tích / analysing… {r.analysed} xong, {r.flagged} gắn cờ"),
-            alert_threshold=settings.alert_threshold,
+            alert_threshold=settings.alert_threshold, linker=ClaimLinker(settings, engine),
         )
 
 
@@ -46,6 +47,7 @@ def cmd_analyse(args: argparse.Namespace) -> int:
     matched = run_saved_searches(engine)
     console.print(f"Phân tích / analysed: {report.analysed}, gắn cờ / flagged: {report.flagged}, "
                   f"hồ sơ mới / cases opened: {report.cases_opened}, cảnh báo / alerts: {report.alerts}, "
+                  f"lặp lại khẳng định đã biết / known-claim links: {report.claim_links}, "
                   f"lỗi / failed: {report.failed}, khớp tìm kiếm đã lưu / saved-search matches: {matched}")
     return 0
 
@@ -70,17 +72,40 @@ def _classify_inputs(path: str) -> list[Any]:
     return docs
 
 
+def _claims_index(settings: Any, path: str) -> Any:
+    """The known claims of a JSON Lines file ({"id", "text", "lang", "variants"?}), compiled for matching."""
+    from nlp.claims.evaluate import ClaimSetError, claims_of
+    from nlp.corpus import jsonl_objects
+    from pipeline.claims import claim_index
+
+    rows = [row for _, row in jsonl_objects(read_lines(path), path)]
+    try:
+        claims = claims_of(rows, path)
+    except ClaimSetError as exc:
+        raise CliError(str(exc)) from exc
+    if len({c.id for c in claims}) != len(claims):
+        raise CliError(f"{path}: mã khẳng định bị trùng / duplicate claim ids")
+    return claim_index(settings, claims)
+
+
 def cmd_classify(args: argparse.Namespace) -> int:
     from pipeline.resources import build_analyser
 
     settings = settings_of(args)
     docs = _classify_inputs(args.input)
+    index = _claims_index(settings, args.claims) if args.claims else None
     analyser = build_analyser(settings)
     out = open_out(args.output)
     try:
         for start in range(0, len(docs), 64):
-            for result in analyser.analyse_many(docs[start:start + 64]):
-                out.write(json.dumps(result.contract(), ensure_ascii=False) + "\n")
+            chunk = docs[start:start + 64]
+            for doc, result in zip(chunk, analyser.analyse_many(chunk), strict=True):
+                line = result.contract()
+                if index is not None:
+                    line["claim_matches"] = [
+                        {"claim_id": m.claim_id, "score": m.score, "level": m.level, "sentence": m.sentence}
+                        for m in index.match(doc.title, doc.text, result.lang)]
+                out.write(json.dumps(line, ensure_ascii=False) + "\n")
     except BaseException:
         if out is not sys.stdout:
             out.close()
@@ -101,4 +126,6 @@ def register(sub: Any) -> None:
     p = add_command(sub, "classify", "phân loại JSONL / classify JSONL lines")
     p.add_argument("--input", required=True, metavar="FILE", help="JSONL vào / input JSONL, '-' = stdin")
     p.add_argument("--output", required=True, metavar="FILE", help="JSONL ra / output JSONL, '-' = stdout")
+    p.add_argument("--claims", metavar="FILE", help="các khẳng định đã biết (JSONL) / known claims (JSONL): adds "
+                                                    "claim_matches to each line")
     p.set_defaults(func=cmd_classify)

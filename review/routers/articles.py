@@ -13,8 +13,8 @@ from sqlalchemy.orm import selectinload
 from nlp.highlight import spans
 from review.auth import DbDep, Principal, require, safe_next
 from review.templating import highlighted, render
-from store import cases, decisions, evidence, repo, stories
-from store.models import CORRECTABLE, Article, ReviewCase
+from store import cases, claims, decisions, evidence, repo, stories
+from store.models import CORRECTABLE, Article, RebuttalCase, ReviewCase
 
 router = APIRouter()
 AnalystDep = Annotated[Principal, Depends(require("analyst"))]
@@ -44,6 +44,7 @@ def article(request: Request, article_id: int, db: DbDep, user: Annotated[Princi
         "choices": _choices(request), "reasons": decisions.DISMISS_REASONS, "flash": DONE.get(done),
         "timeline": stories.timeline(db, row), "suggestions": stories.suggestions(db, row),
         "rebuttals": cases.cases_of_article(db, article_id),
+        "claim_links": [(link, db.get(RebuttalCase, link.case_id)) for link in claims.links_of_article(db, article_id)],
         "open_rebuttals": [c for c in cases.list_cases(db) if not c.locked],
     })
 

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 
 from review.auth import DbDep, Principal, require
 from review.claimreview import VERDICTS, Appearance, Rebuttal, claim_review
+from review.routers.claims import case_context
 from review.templating import render
 from store import accounts, cases, stories
 from store.models import Article, RebuttalCase
@@ -80,7 +81,7 @@ def rebuttal(request: Request, rebuttal_id: int, db: DbDep, user: ViewerDep, don
     return render(request, "rebuttal.html", {
         "case": case, "overdue": cases.is_overdue(case), "statuses": _statuses(request), "verdicts": VERDICTS,
         "users": [u.username for u in accounts.list_users(db) if not u.disabled and u.role != "viewer"],
-        "flash": DONE.get(done)})
+        "flash": DONE.get(done), **case_context(db, case.id)})
 
 
 @router.post("/rebuttals/{rebuttal_id}/assign")

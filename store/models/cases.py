@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from store.models.core import Article, Base, utcnow
@@ -85,3 +85,41 @@ class CaseNote(Base):
     text: Mapped[str] = mapped_column(Text)
 
     case: Mapped[RebuttalCase] = relationship(back_populates="notes")
+
+
+class ClaimVariant(Base):
+    """Another phrasing of a case's claim (either language), added by an analyst: matched like the summary."""
+
+    __tablename__ = "claim_variants"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("rebuttal_cases.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    lang: Mapped[str] = mapped_column(String(8), default="vi")
+    added_by: Mapped[str] = mapped_column(String(100))
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ClaimLink(Base):
+    """An article that repeats a case's claim: suggested by the matcher, then confirmed or rejected by a person.
+
+    One row per case and article: a rejected pair stays rejected (the matcher never suggests it again) and
+    the decisions teach the thresholds (`train --analyst-labels`)."""
+
+    __tablename__ = "claim_links"
+    __table_args__ = (UniqueConstraint("case_id", "article_id", name="uq_claim_links_case_article"),
+                      Index("ix_claim_links_article", "article_id"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("rebuttal_cases.id"), index=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"))
+    level: Mapped[str] = mapped_column(String(16))  # suggested, strong
+    score: Mapped[float] = mapped_column(Float)
+    sentence: Mapped[str] = mapped_column(Text, default="")
+    method: Mapped[str] = mapped_column(String(100))  # the matcher's version and thresholds
+    state: Mapped[str] = mapped_column(String(16), default="suggested")  # suggested, confirmed, rejected, detached
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_by: Mapped[str | None] = mapped_column(String(100), default=None)
+    decided_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    article: Mapped[Article] = relationship()

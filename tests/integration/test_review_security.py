@@ -61,6 +61,8 @@ EXPECTED: dict[tuple[str, str], str | None] = {
     ("GET", "/rebuttals/{rebuttal_id}"): "viewer",
     ("POST", "/rebuttals/{rebuttal_id}/assign"): "editor",
     ("POST", "/rebuttals/{rebuttal_id}/notes"): "analyst",
+    ("POST", "/rebuttals/{rebuttal_id}/variants"): "analyst",
+    ("POST", "/claim-links/{link_id}/decide"): "analyst",
     ("POST", "/rebuttals/{rebuttal_id}/articles"): "analyst",
     ("POST", "/rebuttals/{rebuttal_id}/rebuttal"): "analyst",
     ("POST", "/rebuttals/{rebuttal_id}/status"): "analyst",
@@ -104,7 +106,7 @@ def app_and_ids(sqlite_url: str) -> Iterator[tuple[Any, dict[str, Any]]]:
                                                     "rebuttal_id": rebuttal_id, "username": "victim",
                                                     "kind": "xlsx", "token_id": 999999,
                                                     "search_id": 999999, "source_id": "test-src",
-                                                    "recipient_id": 999999}
+                                                    "recipient_id": 999999, "link_id": 999999}
     engine.dispose()
 
 
