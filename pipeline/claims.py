@@ -31,9 +31,35 @@ def vietnamese_words(text: str) -> list[str]:
     return word_tokens(text)[0]
 
 
+def learnt_thresholds(settings: Settings) -> dict[str, Any]:
+    """The thresholds `train --analyst-labels` wrote beside the model (claims.json), if any."""
+    import json
+
+    if settings.model_dir is None:
+        return {}
+    path = Path(settings.model_dir) / "claims.json"
+    if not path.is_file():
+        return {}
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return {k: float(data[k]) for k in ("suggest", "strong") if isinstance(data.get(k), int | float)}
+
+
 def claim_index(settings: Settings, claims: list[KnownClaim]) -> ClaimIndex:
-    """A compiled index of the given claims."""
-    return build_index(claims, load_terms(settings), vietnamese_words)
+    """A compiled index of the given claims, with learnt thresholds when the model has them."""
+    learnt = learnt_thresholds(settings)
+    return build_index(claims, load_terms(settings), vietnamese_words, learnt.get("suggest"), learnt.get("strong"))
+
+
+def tune_from_decisions(settings: Settings, engine: Any) -> dict[str, Any]:
+    """Thresholds from the links analysts confirmed or rejected (see nlp.claims.thresholds)."""
+    from nlp.claims.match import STRONG, SUGGEST
+    from nlp.claims.thresholds import tune
+    from store.claims import labelled_pairs
+    from store.db import session_scope
+
+    with session_scope(engine) as session:
+        pairs = [(score, ok) for _, _, score, ok in labelled_pairs(session)]
+    return tune(pairs, SUGGEST, STRONG)
 
 
 def evaluate_claims(settings: Settings, name: str) -> dict[str, Any]:

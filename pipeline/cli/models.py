@@ -59,10 +59,18 @@ def cmd_train(args: argparse.Namespace) -> int:
         raise CliError(str(exc)) from exc
     out = Path(args.out) if args.out else Path("var") / "models" / bundle.version
     bundle.save(out)
+    claims: dict[str, Any] | None = None
+    if args.analyst_labels:  # the known-claim matcher's thresholds, from the links analysts decided
+        from pipeline.claims import tune_from_decisions
+
+        settings = settings_of(args)
+        claims = tune_from_decisions(settings, engine_of(settings, migrate=False))
+        (out / "claims.json").write_text(json.dumps(claims, indent=2) + "\n", encoding="utf-8")
     sys.stdout.write(json.dumps({
         "out": str(out), "version": bundle.version,
         "metrics_heldout": {k: {"accuracy": v["accuracy"], "macro_f1": v["macro_f1"]}
                             for k, v in bundle.card["metrics_heldout"].items()},
+        **({"claim_thresholds": claims} if claims is not None else {}),
     }, ensure_ascii=False) + "\n")
     return 0
 

@@ -220,6 +220,8 @@ def test_train_writes_a_versioned_model_with_a_card_and_uses_analyst_decisions(t
     card = json.loads((out / "card.json").read_text("utf-8"))
     assert any(d.get("path") == "extra.jsonl" for d in card["data"])
     assert any(d.get("analyst_decisions", 0) >= 1 for d in card["data"])
+    thresholds = json.loads((out / "claims.json").read_text("utf-8"))  # no claim link decided yet: kept
+    assert thresholds["learnt"] is False and summary["claim_thresholds"] == thresholds
     assert {p.name for p in out.iterdir()} >= {"features.skops", "topic.skops", "sentiment.skops",
                                                "distortion.skops", "card.json"}
     classified = run("classify", "--input", "-", "--output", "-", stdin=json.dumps(LINES[0]) + "\n",

@@ -1,0 +1,34 @@
+"""Thresholds learnt from analysts' decisions: only with enough of both, only upward for suggestions."""
+
+from nlp.claims.thresholds import tune
+
+
+def test_too_few_decisions_keep_the_shipped_thresholds():
+    assert tune([(0.5, True)] * 30 + [(0.5, False)] * 5, 0.47, 0.75)["learnt"] is False
+
+
+def test_rejected_low_scores_raise_the_suggestion_level_and_the_strong_level_follows_precision():
+    pairs = [(0.48 + i * 0.001, False) for i in range(30)]  # analysts reject what scores just above 0.47
+    pairs += [(0.6 + i * 0.01, True) for i in range(30)]
+    found = tune(pairs, 0.47, 0.75)
+    assert found["learnt"] and 0.5 < found["suggest"] <= 0.6
+    assert 0.6 <= found["strong"] <= 0.75  # every decided pair from 0.6 up was confirmed
+
+
+def test_nothing_is_lowered():
+    pairs = [(0.9, True)] * 25 + [(0.95, False)] * 25
+    found = tune(pairs, 0.47, 0.75)
+    assert found["suggest"] >= 0.47 and found["strong"] >= found["suggest"]
+
+
+def test_the_matcher_takes_learnt_thresholds_from_the_model_directory(tmp_path):
+    import json
+
+    from config.settings import load_settings
+    from nlp.claims.match import KnownClaim
+    from pipeline.claims import claim_index
+
+    (tmp_path / "claims.json").write_text(json.dumps({"suggest": 0.55, "strong": 0.8, "learnt": True}))
+    index = claim_index(load_settings(model_dir=tmp_path), [KnownClaim("c1", "Một khẳng định về Chí Linh", "vi")])
+    assert (index.suggest, index.strong) == (0.55, 0.8)
+    assert claim_index(load_settings(), [KnownClaim("c1", "x y z", "vi")]).suggest == 0.47
