@@ -72,6 +72,10 @@ class Settings(BaseSettings):
     alert_to: str = ""  # comma-separated addresses of immediate, spike and health mails; empty: digest_to
     digest_weekday: int = Field(0, ge=0, le=6)  # the weekly send: Monday (0) …
     digest_hour: int = Field(7, ge=0, le=23)  # … at 07:00 local time, for the week that ended on Sunday
+    # many machines: Celery workers over a broker, sharing PostgreSQL (`hdmonitor worker`, `run --distributed`)
+    broker_url: str = "redis://127.0.0.1:6379/0"
+    broker_visibility_seconds: int | None = Field(None, ge=30)  # None: the crawl timeout plus ten minutes
+    task_retries: int = Field(5, ge=0)  # a failing task is retried this often (backoff), then dead-lettered
 
     @field_validator("case_statuses")
     @classmethod

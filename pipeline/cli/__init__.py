@@ -6,7 +6,21 @@ import argparse
 import logging
 
 from config.settings import SettingsError
-from pipeline.cli import analyse, collect, digest, evidence, export, models, report, run, serve, sources, status, users
+from pipeline.cli import (
+    analyse,
+    collect,
+    digest,
+    evidence,
+    export,
+    models,
+    report,
+    run,
+    serve,
+    sources,
+    status,
+    users,
+    worker,
+)
 from pipeline.cli.common import CliError, Formatter, Parser, bilingual, err_console
 
 __all__ = ["CliError", "build_parser", "main"]
@@ -14,7 +28,7 @@ __all__ = ["CliError", "build_parser", "main"]
 logger = logging.getLogger("hdmonitor")
 
 # One module per command group; registered in the order the help lists the commands.
-_GROUPS = (collect, run, analyse, models, export, digest, report, sources, evidence, users, serve, status)
+_GROUPS = (collect, run, worker, analyse, models, export, digest, report, sources, evidence, users, serve, status)
 
 
 def build_parser() -> argparse.ArgumentParser:

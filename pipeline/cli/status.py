@@ -90,6 +90,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     else:
         console.print("Việc theo lịch / scheduled jobs: chưa có, chạy / none yet, run 'hdmonitor run'")
     _mail_status(engine, tz, warnings)
+    _distributed_status(settings, engine, tz, warnings)
     seen: set[str] = set()
     for run in failures:
         if run.job_id in seen:
@@ -100,6 +101,46 @@ def cmd_status(args: argparse.Namespace) -> int:
     for warning in warnings:
         console.print(f"  ! {warning}", markup=False)
     return 0
+
+
+def _live_workers(settings: Any) -> list[str] | None:
+    """The workers answering on the broker within a second (None: no broker reachable, or not distributed)."""
+    if not settings.database_url.startswith(("postgresql", "postgres")):
+        return None
+    try:
+        import redis
+
+        from pipeline.distributed.app import make_app
+    except ImportError:  # pragma: no cover - without the distributed extra
+        return None
+    if settings.broker_url.startswith("redis"):
+        try:
+            redis.Redis.from_url(settings.broker_url, socket_connect_timeout=1, socket_timeout=1).ping()
+        except (redis.RedisError, OSError):
+            return None
+    replies = make_app(settings).control.inspect(timeout=1.0).ping() or {}
+    return sorted(replies)
+
+
+def _distributed_status(settings: Any, engine: Any, tz: str, warnings: list[str]) -> None:
+    """Live workers on the broker, and tasks that kept failing (dead letters) with their reason."""
+    from sqlalchemy import func, select
+
+    from store.db import session_scope
+    from store.models import DeadLetter
+
+    with session_scope(engine) as session:
+        dead = int(session.scalar(select(func.count(DeadLetter.id))) or 0)
+        last = list(session.scalars(select(DeadLetter).order_by(DeadLetter.id.desc()).limit(5)))
+    workers = _live_workers(settings)
+    if workers is not None:
+        console.print(f"Worker đang chạy / live workers ({len(workers)}): " + (", ".join(workers) or "—"),
+                      markup=False)
+    if dead:
+        console.print(f"Việc hỏng hẳn / dead-lettered tasks: {dead}", markup=False)
+    for row in last:
+        warnings.append(f"việc / task {row.task} {row.args} hỏng sau / failed after {row.attempts} lần / attempts "
+                        f"lúc / at {local_time(row.at, tz)}: {row.error[:300]}")
 
 
 def _mail_status(engine: Any, tz: str, warnings: list[str]) -> None:

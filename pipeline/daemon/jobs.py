@@ -47,6 +47,7 @@ class RunContext:
     stop: Callable[[], None] | None = None  # stops the daemon (the database lock was lost)
     sync_sources: Callable[[], object] | None = None  # schedules sources added or turned on in the web app
     lost_lock: bool = False
+    dispatcher: Any = None  # run --distributed: collect and analyse go to the workers as tasks
 
     def record(self, **result: Any) -> None:
         """Keep one job's result (only for `run --once`)."""
@@ -135,6 +136,8 @@ def collect_job(source_id: str) -> None:
     ctx = _ctx()
 
     def work() -> dict[str, Any]:
+        if ctx.dispatcher is not None:
+            return dict(ctx.dispatcher.collect(source_id))
         with session_scope(ctx.engine) as session:
             source = session.get(Source, source_id)
             config = dict(source.config) if source is not None and source.enabled else None
@@ -179,6 +182,10 @@ def analyse_job() -> None:
         if ctx.sync_sources is not None:
             ctx.sync_sources()
         index_missing(ctx.engine)  # articles stored before an upgrade brought search (a no-op afterwards)
+        if ctx.dispatcher is not None:
+            sent = dict(ctx.dispatcher.waiting(ctx.engine))
+            sent["saved_search_matches"] = run_saved_searches(ctx.engine)
+            return sent
         with WorkPool(ctx.settings, analyse=True) as pool:
             pool.drain(ctx.engine)
             done = pool.analyse_waiting(ctx.engine, ctx.settings.analyse_batch_size)

@@ -106,9 +106,10 @@ def _interrupted(engine: Engine) -> None:
         logger.warning("%d job run(s) were cut short when the daemon last stopped", count)
 
 
-def run_once(settings: Settings, engine: Engine, lock: DaemonLock | None = None) -> list[dict[str, Any]]:
+def run_once(settings: Settings, engine: Engine, lock: DaemonLock | None = None,
+             dispatcher: Any = None) -> list[dict[str, Any]]:
     """Every due job one time: collect each due source, analyse what waits, the daily jobs that are due."""
-    ctx = set_context(RunContext(settings, engine, lock=lock, results=[]))
+    ctx = set_context(RunContext(settings, engine, lock=lock, results=[], dispatcher=dispatcher))
     wait_for_database(lambda: _interrupted(engine), "start", settings.database_wait_seconds, logger)
     for source_id in due_sources(engine):
         collect_job(source_id)
@@ -150,7 +151,8 @@ def _health(ctx: RunContext, scheduler: BlockingScheduler) -> tuple[bool, dict[s
                                           "jobs": ctx.last}
 
 
-def run_forever(settings: Settings, engine: Engine, source_ids: list[str], lock: DaemonLock | None = None) -> int:
+def run_forever(settings: Settings, engine: Engine, source_ids: list[str], lock: DaemonLock | None = None,
+                dispatcher: Any = None) -> int:
     """The daemon: every due job at once, then each on its own schedule, until SIGTERM or SIGINT.
 
     Returns 0 after a signal, 3 when the database lock was lost to another daemon.
@@ -174,7 +176,8 @@ def run_forever(settings: Settings, engine: Engine, source_ids: list[str], lock:
             logger.info("%s not rescheduled: the daemon is stopping", job_id)
 
     ctx = set_context(RunContext(settings, engine, lock=lock, metrics=metrics, reschedule=reschedule,
-                                 raise_errors=True, stop=lambda: scheduler.shutdown(wait=False)))
+                                 dispatcher=dispatcher, raise_errors=True,
+                                 stop=lambda: scheduler.shutdown(wait=False)))
     scheduler.add_listener(_log_problem, EVENT_JOB_MISSED | EVENT_JOB_ERROR)
     wait_for_database(lambda: _interrupted(engine), "start", settings.database_wait_seconds, logger)
     now = datetime.now(UTC)

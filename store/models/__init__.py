@@ -11,6 +11,7 @@ from store.models.core import (
     AuditEvent,
     Base,
     CrawlRun,
+    DeadLetter,
     EntryPoint,
     JobRun,
     Page,
@@ -26,7 +27,7 @@ from store.models.saved import NOTIFY, SavedSearch, SavedSearchMatch
 
 __all__ = [
     "CORRECTABLE", "MAIL_LISTS", "MAIL_MODES", "NOTIFY", "ROLES", "DigestRun", "MailRecipient", "OutboxMail",
-    "Analysis", "ApiToken", "ClaimLink", "ClaimVariant", "Article", "ArticleCheck", "ArticleSearch",
+    "Analysis", "ApiToken", "ClaimLink", "ClaimVariant", "DeadLetter", "Article", "ArticleCheck", "ArticleSearch",
     "ArticleSnapshot", "AuditEvent", "Base", "CaseNote", "CrawlRun", "EntryPoint", "JobRun", "LabelCorrection",
     "LoginFailure", "Page", "Quarantine", "RebuttalArticle", "RebuttalCase", "ReviewCase", "SavedSearch",
     "SavedSearchMatch", "Source", "StoryMember", "UTCDateTime", "User", "WebSession", "utcnow",

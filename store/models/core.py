@@ -342,3 +342,18 @@ class ArticleSearch(Base):
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), primary_key=True)
     title: Mapped[str] = mapped_column(Text)
     body: Mapped[str] = mapped_column(Text)
+
+
+class DeadLetter(Base):
+    """A distributed task that kept failing: what it was asked, why it failed, how often it was tried."""
+
+    __tablename__ = "dead_letters"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    task: Mapped[str] = mapped_column(String(100))
+    task_id: Mapped[str] = mapped_column(String(64), unique=True)
+    args: Mapped[list[Any]] = mapped_column(default=list)
+    error: Mapped[str] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    worker: Mapped[str | None] = mapped_column(String(200), default=None)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
