@@ -12,7 +12,7 @@ from pipeline.cli import build_parser
 from pipeline.cli.run import ALREADY_RUNNING_EXIT
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
-UNITS = ["hdmonitor.service", "hdmonitor-web.service"]
+UNITS = ["hdmonitor.service", "hdmonitor-web.service", "hdmonitor-worker.service"]
 ENV_EXAMPLE = DEPLOY / "hdmonitor.env.example"
 ENV_FILE = "/etc/hdmonitor/hdmonitor.env"
 WRITABLE = {"/var/lib/hdmonitor", "/var/log/hdmonitor"}
