@@ -136,3 +136,46 @@ class BackoffRetryMiddleware(RetryMiddleware):
         if retry is not None:
             await _sleep(self._backoff(request))
         return retry
+
+
+class SharedPoliteness:
+    """Politeness across machines: at most one request to a host per DOWNLOAD_DELAY, whichever crawl sends it.
+
+    A key per host in Redis (SET NX with the delay as its expiry) is the right to send; a crawl that finds it
+    taken waits out its remaining time. Only on in distributed mode (HDM_POLITENESS_REDIS); should Redis be
+    unreachable the crawl goes on with its own DOWNLOAD_DELAY, and says so once.
+    """
+
+    def __init__(self, url: str, delay: float) -> None:
+        import redis
+
+        self.client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+        self.delay_ms = max(1, int(delay * 1000))
+        self.broken = False
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> SharedPoliteness:
+        from scrapy.exceptions import NotConfigured
+
+        url = crawler.settings.get("HDM_POLITENESS_REDIS")
+        delay = crawler.settings.getfloat("DOWNLOAD_DELAY", 0.0)
+        if not url or delay <= 0:
+            raise NotConfigured("no shared politeness")
+        return cls(str(url), delay)
+
+    async def process_request(self, request: Request, spider: Spider | None = None) -> None:
+        """Wait for this host's turn."""
+        import redis
+
+        host = urlsplit(request.url).hostname or ""
+        key = f"hdm:polite:{host}"
+        while not self.broken:
+            try:
+                if self.client.set(key, "1", nx=True, px=self.delay_ms):
+                    return
+                wait_ms = self.client.pttl(key)
+            except redis.RedisError as exc:
+                self.broken = True
+                logger.warning("shared politeness off (Redis unreachable: %s): this crawl keeps its own delay", exc)
+                return
+            await _sleep(max(5, wait_ms if wait_ms and wait_ms > 0 else 5) / 1000)

@@ -25,6 +25,7 @@ BASE_SETTINGS: dict[str, Any] = {
         "crawlers.middlewares.PrivateAddressGuard": 50,
         "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
         "crawlers.middlewares.BackoffRetryMiddleware": 550,
+        "crawlers.middlewares.SharedPoliteness": 560,  # on only in distributed mode (HDM_POLITENESS_REDIS)
     },
     "RETRY_BACKOFF_BASE": 1.0,
     "RETRY_BACKOFF_MAX": 60.0,

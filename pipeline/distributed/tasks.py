@@ -31,7 +31,10 @@ def collect_source(settings: Settings, source_id: str) -> dict[str, Any]:
         config = dict(source.config) if source is not None and source.enabled else None
     if config is None:
         return {"source": source_id, "status": "skipped"}
-    local = settings.model_copy(update={"workers": 0})  # the worker's pool is the parallelism
+    scrapy = dict(settings.scrapy)
+    if settings.broker_url.startswith("redis"):  # one request per host per DOWNLOAD_DELAY across every worker
+        scrapy["HDM_POLITENESS_REDIS"] = settings.broker_url
+    local = settings.model_copy(update={"workers": 0, "scrapy": scrapy})  # the worker's pool is the parallelism
     report = crawl(local, engine, [config], analyse=True)  # a site that fails is the source's health, not ours
     return {"source": source_id, "status": report.status, "new": report.work.new, "analysed": report.work.analysed,
             "message": report.message}

@@ -178,6 +178,73 @@ def test_run_distributed_schedules_here_and_the_workers_do_the_work(pg_url, brok
     assert _exactly_once(pg_url) == (expected,) * 4
 
 
+class OneHost:
+    """Two feeds of eight articles each on one host, every request's time kept."""
+
+    def __init__(self) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        from tests.fixtures.hostile_web import page, rss
+
+        host = self
+        self.times: list[float] = []
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+                pass
+
+            def do_GET(self) -> None:  # noqa: N802
+                host.times.append(time.monotonic())
+                if self.path.startswith("/feed-"):
+                    feed = self.path[len("/feed-"):-len(".xml")]
+                    body = rss([(f"Bài {feed}-{i} về Hải Dương", f"/{feed}/{i}.html", None, None) for i in range(8)],
+                               host.base)
+                    ctype = "application/rss+xml"
+                elif self.path.endswith(".html"):
+                    body = page(f"Bài {self.path}", "Tin tức về tỉnh Hải Dương. " * 20).encode("utf-8")
+                    ctype = "text/html; charset=utf-8"
+                else:
+                    body, ctype = b"", "text/plain"
+                self.send_response(200 if body else 404)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+
+def test_two_workers_on_one_host_keep_its_delay_between_them(pg_url, broker, tmp_path):
+    site = OneHost()
+    engine = make_engine(pg_url)
+    upgrade(engine)
+    configs = [{"id": f"one-host-{name}", "name": f"Một máy {name}", "kind": "blog", "lang": "vi", "enabled": True,
+                "feeds": [f"{site.base}/feed-{name}.xml"]} for name in ("a", "b")]
+    with session_scope(engine, write=True) as s:
+        repo.upsert_sources(s, configs)
+    env = daemon_env(pg_url, HDM_BROKER_URL=broker, HDM_SCRAPY__DOWNLOAD_DELAY="0.3",
+                     HDM_SCRAPY__RANDOMIZE_DOWNLOAD_DELAY="false")
+    workers = [subprocess.Popen(python_cli("worker", "--concurrency", "1"), env=env,
+                                stdout=(tmp_path / "w.log").open("a"), stderr=subprocess.STDOUT, text=True)
+               for _ in range(2)]
+    try:
+        app = _app(pg_url, broker)
+        outcomes = [r.get(timeout=300) for r in [app.send_task("hdmonitor.collect", args=[c["id"]]) for c in configs]]
+    finally:
+        _stop(workers)
+        site.httpd.shutdown()
+    assert sum(o["new"] for o in outcomes) == 16, outcomes  # (either crawl may extract the other's pages)
+    with session_scope(engine) as s:
+        runs = sorted((r.started_at, r.finished_at) for r in s.scalars(select(CrawlRun)))
+    engine.dispose()
+    assert runs[1][0] < runs[0][1], runs  # the two crawls ran at the same time
+    gaps = [b - a for a, b in zip(sorted(site.times), sorted(site.times)[1:], strict=False)]
+    assert len(site.times) >= 18 and min(gaps) >= 0.25, sorted(round(g, 3) for g in gaps)[:5]
+
+
 def test_sqlite_is_refused(sqlite_url):
     env = daemon_env(sqlite_url)
     for command in (python_cli("worker"), python_cli("run", "--once", "--distributed")):
