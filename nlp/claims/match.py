@@ -30,9 +30,10 @@ LEXICAL_WEIGHT = 0.6  # same language: the rest is the character similarity …
 CONCEPT_WEIGHT = 0.0  # … and this share of the score is the cross-language one (concepts, places, numbers)
 CROSS_CONCEPTS = 3  # across languages, a match on fewer shared concepts than this is scaled down
 SPAN = 2  # sentences a window may join
+COVERAGE = 0.5  # the share of the score that rests on the article naming the claim's concepts anywhere
 WHOLE = 0.7  # the whole article's coverage of the claim's concepts, places and numbers, at this weight
 NUMBER_PENALTY = 0.6  # the window's numbers and the claim's are disjoint
-SUGGEST = 0.47
+SUGGEST = 0.45
 STRONG = 0.75
 TOP = 5
 
@@ -81,6 +82,7 @@ class ClaimIndex:
     _idf: np.ndarray | None = None
     _weights: sparse.csr_matrix | None = None  # phrasings × vocabulary, BM25 term weights
     _concepts: sparse.csr_matrix | None = None  # phrasings × vocabulary, 1 where a phrasing has a concept (C:…)
+    _concept_counts: np.ndarray = field(default_factory=lambda: np.zeros(0))  # concepts per phrasing
     _chars: TfidfVectorizer | None = None
     _char_matrix: sparse.csr_matrix | None = None
     _claim_places: list[frozenset[str]] = field(default_factory=list)
@@ -122,6 +124,7 @@ class ClaimIndex:
         self._concepts = sparse.csr_matrix(([1.0] * len(concept_cells), ([r for r, _ in concept_cells],
                                                                           [c for _, c in concept_cells])),
                                            shape=(len(docs), len(self._vocab)))
+        self._concept_counts = np.asarray(self._concepts.sum(axis=1)).ravel()
         for r, p in enumerate(self._phrasings):
             p.self_full = max(float(self._bm25(_tokens(p.segment, True))[r]), 1e-9)
             p.self_shared = max(float(self._bm25(_tokens(p.segment, False))[r]), 1e-9)
@@ -176,6 +179,9 @@ class ClaimIndex:
         usable = np.array([p.lang == lang or p.claim not in spoken for p in self._phrasings])
         full_norm = np.array([p.self_full for p in self._phrasings])
         shared_norm = np.array([p.self_shared for p in self._phrasings])
+        whole = self.segment(f"{title}\n{text}", lang)
+        covered = np.minimum(self._shared_concepts(whole) / np.maximum(self._concept_counts, 1.0), 1.0)
+        cover_factor = (1 - COVERAGE) + COVERAGE * np.where(self._concept_counts > 0, covered, 1.0)
         for w, segment in enumerate(segments):
             full = np.minimum(self._bm25(_tokens(segment, True)) / full_norm, 1.0)
             shared = np.minimum(self._bm25(_tokens(segment, False)) / shared_norm, 1.0)
@@ -185,17 +191,16 @@ class ClaimIndex:
             within = (1 - CONCEPT_WEIGHT) * (LEXICAL_WEIGHT * full + (1 - LEXICAL_WEIGHT) * chars_w) \
                 + CONCEPT_WEIGHT * across
             scores = np.where(same, within, across)
-            scores = np.where(usable, scores, 0.0)
+            scores = np.where(usable, scores, 0.0) * cover_factor
             for index in np.nonzero(scores >= self.suggest * 0.5)[0]:
                 claim = self._phrasings[int(index)].claim
                 value = float(scores[index]) * self._agreement(claim, segment, article_places, article_institutions)
                 if value > best.get(claim, (0.0, ""))[0]:
                     best[claim] = (value, windows[w])
         if WHOLE > 0:
-            whole = self.segment(f"{title}\n{text}", lang)
             coverage = np.minimum(self._bm25(_tokens(whole, False)) / shared_norm, 1.0) \
                 * np.minimum(self._shared_concepts(whole) / CROSS_CONCEPTS, 1.0)
-            coverage = np.where(usable, coverage, 0.0)
+            coverage = np.where(usable, coverage, 0.0) * cover_factor
             for index in np.nonzero(coverage * WHOLE >= self.suggest * 0.5)[0]:
                 claim = self._phrasings[int(index)].claim
                 value = float(coverage[index]) * WHOLE * self._agreement(claim, whole, article_places,
