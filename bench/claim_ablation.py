@@ -64,7 +64,8 @@ def main() -> None:
     with patched(text, {"_word_numbers": lambda t: set()}):
         print(json.dumps(_report("no numbers in words", args.data, claim_index(settings, claims), pieces)))
     full = load_terms(settings)
-    places_only = TermList({k: v for k, v in full.spellings.items() if v.startswith("P:")}, set(), full.generic)
+    places_only = TermList(spellings={k: v for k, v in full.spellings.items() if v.startswith("P:")},
+                           generic=full.generic)
     index = claim_index(settings, claims)
     index.terms = places_only
     print(json.dumps(_report("no bilingual concepts (places only)", args.data, index.build(), pieces)))

@@ -33,7 +33,7 @@ SPAN = 2  # sentences a window may join
 COVERAGE = 0.5  # the share of the score that rests on the article naming the claim's concepts anywhere
 WHOLE = 0.7  # the whole article's coverage of the claim's concepts, places and numbers, at this weight
 NUMBER_PENALTY = 0.6  # the window's numbers and the claim's are disjoint
-SUGGEST = 0.45
+SUGGEST = 0.42
 STRONG = 0.75
 TOP = 5
 

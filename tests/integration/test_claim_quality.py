@@ -9,16 +9,19 @@ from config.settings import load_settings
 from pipeline.claims import evaluate_claims
 
 GATES = {
-    # set: (same-language success@5, cross-language success@5, false suggestions at most, strong precision)
-    "claims-dev": (0.86, 0.95, 0.04, 0.99),  # reached: 0.878, 0.974, 0.030, 1.0
-    "claims-heldout": (0.94, 0.95, 0.045, 0.99),  # reached: 0.951, 0.964, 0.036, 1.0
+    # (set, with the claims' variants): (same-language success@5, cross-language success@5, false suggestions
+    # at most, strong precision)
+    ("claims-dev", True): (0.94, 0.98, 0.035, 0.99),  # reached: 0.951, 1.0, 0.025, 1.0
+    ("claims-heldout", True): (0.95, 0.97, 0.045, 0.99),  # reached: 0.963, 0.982, 0.036, 1.0
+    # the summary alone: across languages only the bilingual concepts, places and numbers carry over
+    ("claims-heldout", False): (0.95, 0.78, 0.045, 0.99),  # reached: 0.963, 0.804, 0.039, 1.0
 }
 
 
-@pytest.mark.parametrize("name", sorted(GATES))
-def test_matching_quality(name):
-    report = evaluate_claims(load_settings(), name)
-    same, cross, false_rate, strong = GATES[name]
+@pytest.mark.parametrize(("name", "variants"), sorted(GATES))
+def test_matching_quality(name, variants):
+    report = evaluate_claims(load_settings(), name, variants)
+    same, cross, false_rate, strong = GATES[(name, variants)]
     assert report["same_language"]["success@5"] >= same, report
     assert report["cross_language"]["success@5"] >= cross, report
     assert report["false_suggestion_rate"] <= false_rate, report

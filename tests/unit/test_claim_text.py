@@ -36,6 +36,16 @@ def test_places_and_concepts_are_the_same_tokens_in_both_languages():
     assert terms.specific_places(terms.tokens("Chi Linh")) == {"P:chi-linh"}
 
 
+def test_short_vietnamese_words_keep_their_marks_and_english_words_are_not_vietnamese_syllables():
+    from config.settings import load_settings
+
+    terms = load_terms(load_settings())
+    assert "C:flood" in terms.tokens("vỡ đê ở Nam Sách") and "C:flood" not in terms.tokens("để người dân biết")
+    assert "C:repression" not in terms.tokens("bán tỏi trên thị trường")  # bán (sell) is not "ban"
+    assert "C:repression" in terms.tokens("officials banned the festival")
+    assert "C:flood" in terms.tokens("vo de o Nam Sach, nuoc len nhanh")  # a text written without marks
+
+
 def test_english_endings_find_the_stem():
     terms = build_terms({"concepts": {"arrest": {"en": ["arrest"], "vi": ["bắt giữ"]}}})
     assert terms.tokens("police arrested them") == {"C:arrest"} == terms.tokens("bị bắt giữ")
