@@ -245,6 +245,56 @@ def test_two_workers_on_one_host_keep_its_delay_between_them(pg_url, broker, tmp
     assert len(site.times) >= 18 and min(gaps) >= 0.25, sorted(round(g, 3) for g in gaps)[:5]
 
 
+def _redis_server(port: int, directory: Path) -> subprocess.Popen[bytes]:
+    server = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir", str(directory),
+                               "--appendonly", "yes", "--appendfsync", "always", "--save", ""],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    client = redis.Redis(port=port)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            client.ping()
+            return server
+        except redis.ConnectionError:
+            time.sleep(0.1)
+    raise AssertionError("redis-server did not start")
+
+
+def test_redis_gone_for_a_while_then_everything_resumes_with_nothing_lost(pg_url, demo_web, tmp_path):
+    import shutil
+
+    from tests.conftest import free_port
+
+    if shutil.which("redis-server") is None:
+        pytest.fail("redis-server is needed (Debian package redis-server)")
+    sources, expected = _seeded(pg_url, demo_web)
+    port = free_port()
+    broker = f"redis://127.0.0.1:{port}/0"
+    server = _redis_server(port, tmp_path)
+    env = daemon_env(pg_url, HDM_BROKER_URL=broker, HDM_BROKER_VISIBILITY_SECONDS="30")
+    log = tmp_path / "workers.log"
+    workers = [subprocess.Popen(python_cli("worker", "--concurrency", "1"), env=env, stdout=log.open("a"),
+                                stderr=subprocess.STDOUT, text=True) for _ in range(3)]
+    try:
+        app = _app(pg_url, broker)
+        for sid in sources:
+            app.send_task("hdmonitor.collect", args=[sid])
+        time.sleep(1.0)
+        server.terminate()  # the broker goes away with the tasks taken and in progress
+        server.wait(30)
+        time.sleep(6)
+        server = _redis_server(port, tmp_path)  # back, with what it had written to its log
+        deadline = time.monotonic() + 240
+        while _exactly_once(pg_url) != (expected,) * 4 and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert all(w.poll() is None for w in workers), log.read_text()[-3000:]
+    finally:
+        _stop(workers)
+        server.terminate()
+        server.wait(30)
+    assert _exactly_once(pg_url) == (expected,) * 4, log.read_text()[-3000:]
+
+
 def test_sqlite_is_refused(sqlite_url):
     env = daemon_env(sqlite_url)
     for command in (python_cli("worker"), python_cli("run", "--once", "--distributed")):
