@@ -33,7 +33,9 @@ def make_app(settings: Settings) -> Any:
 
     from pipeline.distributed import tasks
 
-    app = Celery("hdmonitor", broker=settings.broker_url, backend=settings.broker_url)
+    # results go back through Redis when it is the broker; with RabbitMQ, as replies on the broker (rpc://)
+    backend = settings.broker_url if settings.broker_url.startswith(("redis", "rediss")) else "rpc://"
+    app = Celery("hdmonitor", broker=settings.broker_url, backend=backend)
     transport = {"visibility_timeout": visibility_seconds(settings)}
     app.conf.update(
         task_acks_late=True, task_reject_on_worker_lost=True, worker_prefetch_multiplier=1,

@@ -295,6 +295,25 @@ def test_redis_gone_for_a_while_then_everything_resumes_with_nothing_lost(pg_url
     assert _exactly_once(pg_url) == (expected,) * 4, log.read_text()[-3000:]
 
 
+def test_rabbitmq_works_too(pg_url, demo_web, tmp_path):
+    import socket
+
+    try:
+        socket.create_connection(("127.0.0.1", 5672), timeout=2).close()
+    except OSError:
+        pytest.skip("no RabbitMQ on 127.0.0.1:5672 (Redis is the default broker; RabbitMQ is optional)")
+    sources, expected = _seeded(pg_url, demo_web)
+    broker = "amqp://guest:guest@127.0.0.1:5672//"
+    workers = _workers(pg_url, broker, tmp_path / "workers.log", n=2)
+    try:
+        app = _app(pg_url, broker)
+        outcomes = [r.get(timeout=300) for r in [app.send_task("hdmonitor.collect", args=[sid]) for sid in sources]]
+    finally:
+        _stop(workers)
+    assert all(o["status"] == "ok" for o in outcomes), outcomes
+    assert _exactly_once(pg_url) == (expected,) * 4
+
+
 def test_sqlite_is_refused(sqlite_url):
     env = daemon_env(sqlite_url)
     for command in (python_cli("worker"), python_cli("run", "--once", "--distributed")):
