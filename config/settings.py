@@ -57,6 +57,7 @@ class Settings(BaseSettings):
     case_statuses: list[str] = Field(default_factory=lambda: ["open", "verifying", "drafting", "published", "closed"])
     office_name: str = "Thông tin đối ngoại Hải Dương (TP Hải Phòng)"  # the author of published rebuttals
     office_url: str | None = None  # the office's site, named in ClaimReview output
+    claims_include_closed: bool = False  # closed cases' claims are matched too (open and published ones always)
     scrapy: dict[str, Any] = Field(default_factory=dict)
     # mail: the weekly digest, alerts and daily mails (recipients are also kept in the web app)
     app_url: str = "http://127.0.0.1:8000"  # the review app as readers reach it: every link in a mail starts here

@@ -28,12 +28,13 @@ class ClaimLinker:
 
     def index(self) -> ClaimIndex | None:
         """The current claims compiled (None when there are none)."""
+        closed = self.settings.claims_include_closed
         with session_scope(self.engine) as session:
-            signature = store_claims.signature(session)
+            signature = store_claims.signature(session, closed)
             cached = _cache.get(self.key)
             if cached is not None and cached[0] == signature:
                 return cached[1]
-            rows = store_claims.known_claims(session)
+            rows = store_claims.known_claims(session, closed)
         index = None
         if rows:
             from pipeline.claims import claim_index

@@ -12,6 +12,7 @@ A claim's score is its best window; above SUGGEST it is suggested, above STRONG 
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from nlp.claims.terms import TermList
-from nlp.claims.text import Segment, institutions_of, numbers_of, sentences, words_of
+from nlp.claims.text import Segment, institutions_of, numbers_of, persons_of, sentences, words_of
 from nlp.normalise import fold
 
 VERSION = "claims-1"
@@ -88,6 +89,7 @@ class ClaimIndex:
     _claim_places: list[frozenset[str]] = field(default_factory=list)
     _claim_numbers: list[frozenset[str]] = field(default_factory=list)
     _claim_institutions: list[frozenset[str]] = field(default_factory=list)
+    _claim_persons: list[frozenset[str]] = field(default_factory=list)
 
     def segment(self, text: str, lang: str) -> Segment:
         """What the matcher compares of one sentence."""
@@ -134,7 +136,9 @@ class ClaimIndex:
         self._claim_places = [frozenset() for _ in self.claims]
         self._claim_numbers = [frozenset() for _ in self.claims]
         self._claim_institutions = [frozenset() for _ in self.claims]
+        self._claim_persons = [frozenset() for _ in self.claims]
         for p in self._phrasings:
+            self._claim_persons[p.claim] |= persons_of(p.segment.text)
             self._claim_places[p.claim] |= self.terms.specific_places(p.segment.concepts)
             self._claim_numbers[p.claim] |= p.segment.numbers
             self._claim_institutions[p.claim] |= p.segment.institutions
@@ -167,7 +171,7 @@ class ClaimIndex:
         windows = _windows(title, text)
         segments = [self.segment(w, lang) for w in windows]
         article_places = frozenset().union(*(self.terms.specific_places(s.concepts) for s in segments))
-        article_institutions = frozenset().union(*(s.institutions for s in segments))
+        people = (persons_of(f"{title}\n{text}"), frozenset(re.findall(r"[a-z0-9]+", fold(f"{title} {text}"))))
         best: dict[int, tuple[float, str]] = {}
         char_scores = None
         if self._chars is not None and self._char_matrix is not None:
@@ -194,7 +198,7 @@ class ClaimIndex:
             scores = np.where(usable, scores, 0.0) * cover_factor
             for index in np.nonzero(scores >= self.suggest * 0.5)[0]:
                 claim = self._phrasings[int(index)].claim
-                value = float(scores[index]) * self._agreement(claim, segment, article_places, article_institutions)
+                value = float(scores[index]) * self._agreement(claim, segment, article_places, people)
                 if value > best.get(claim, (0.0, ""))[0]:
                     best[claim] = (value, windows[w])
         if WHOLE > 0:
@@ -203,19 +207,23 @@ class ClaimIndex:
             coverage = np.where(usable, coverage, 0.0) * cover_factor
             for index in np.nonzero(coverage * WHOLE >= self.suggest * 0.5)[0]:
                 claim = self._phrasings[int(index)].claim
-                value = float(coverage[index]) * WHOLE * self._agreement(claim, whole, article_places,
-                                                                         article_institutions)
+                value = float(coverage[index]) * WHOLE * self._agreement(claim, whole, article_places, people)
                 if value > best.get(claim, (0.0, ""))[0]:
                     best[claim] = (value, best.get(claim, (0.0, windows[0] if windows else ""))[1])
         ranked = sorted(((s, c, t) for c, (s, t) in best.items() if s >= self.suggest), key=lambda x: (-x[0], x[1]))
         return [ClaimMatch(self.claims[c].id, round(s, 4), "strong" if s >= self.strong else "suggested", t)
                 for s, c, t in ranked[:top]]
 
-    def _agreement(self, claim: int, segment: Segment, places: frozenset[str], institutions: frozenset[str]) -> float:
-        """1 when nothing disagrees; 0 when the article names other specific places or institutions only; a
-        penalty when the window's numbers and the claim's are disjoint."""
+    def _agreement(self, claim: int, segment: Segment, places: frozenset[str],
+                   people: tuple[frozenset[str], frozenset[str]]) -> float:
+        """1 when nothing disagrees; 0 when the article names other specific places only, or other people
+        only (none of the claim's people by their given name); a penalty when the window's numbers and
+        the claim's are disjoint."""
         wanted = self._claim_places[claim]
         if wanted and places and not (wanted & places):
+            return 0.0
+        named, (persons, words) = self._claim_persons[claim], people
+        if named and persons and not any(name.split()[-1] in words for name in named):
             return 0.0
         numbers = self._claim_numbers[claim]
         if numbers and segment.numbers and not (numbers & segment.numbers):

@@ -162,6 +162,36 @@ def institutions_of(text: str) -> frozenset[str]:
     return frozenset(fold(name) for name in found)
 
 
+_SURNAMES = frozenset("""nguyen tran le pham hoang huynh phan vu vo dang bui do ho ngo duong ly dinh mai trinh doan
+lam luong ha cao ta trieu chu luu kieu to thai quach tang ton khuc van""".split())
+_NOT_NAMES = frozenset("""river province district city industrial park street road bridge lake commune ward town
+temple pagoda university hospital company plant""".split())
+_FAMOUS = frozenset({"ho chi minh", "tran hung dao", "nguyen trai", "chu van an", "tran nhan tong", "mac dinh chi",
+                     "pham su manh", "nguyen thi due", "tran quoc tuan", "vo nguyen giap", "le loi", "ly thai to"})
+
+
+def persons_of(text: str) -> frozenset[str]:
+    """Folded full names of people a text names: three or four capitalised words starting with a Vietnamese
+    surname (Vũ Đình Khang, Vu Dinh Khang), the country's historic figures aside."""
+    tokens = re.findall(r"[^\W\d_]+|[^\w\s]", unicodedata.normalize("NFC", text))
+    out = set()
+    i = 0
+    while i < len(tokens):
+        word = tokens[i]
+        if word[:1].isupper() and fold(word) in _SURNAMES:
+            run = [word]
+            for nxt in tokens[i + 1:i + 4]:
+                if not nxt[:1].isupper() or not nxt[:1].isalpha() or fold(nxt) in _NOT_NAMES:
+                    break
+                run.append(nxt)
+            if len(run) >= 3 and " ".join(fold(w) for w in run) not in _FAMOUS:  # a full name; "Chu Đậu" is a place
+                out.add(" ".join(fold(w) for w in run))
+            i += len(run)
+        else:
+            i += 1
+    return frozenset(out)
+
+
 def _stem(word: str) -> str:
     for suffix in ("ies", "ing", "ed", "es", "s"):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:

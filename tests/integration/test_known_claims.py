@@ -99,6 +99,13 @@ def test_a_repeat_is_linked_confirmed_and_listed_and_a_rejected_pair_stays_rejec
     with session_scope(engine, write=True) as s:
         assert store_links(s, [other], {other: [ClaimMatch(f"case-{case_id}", 0.9, "strong", OTHER)]}, "test") == 0
         assert s.get(ClaimLink, rejected).state == "rejected"
+    with session_scope(engine, write=True) as s:  # a closed case's claim takes part only when asked
+        case = cases.get_case(s, case_id)
+        cases.set_status(s, case, "closed", "editor", case.version)
+    with session_scope(engine) as s:
+        assert claims.known_claims(s) == [] and [r.case_id for r in claims.known_claims(s, True)] == [case_id]
+    assert ClaimLinker(settings, engine).index() is None
+    assert ClaimLinker(settings.model_copy(update={"claims_include_closed": True}), engine).index() is not None
     viewer = TestClient(create_app(settings))
     login(viewer, "viewer")
     refused = viewer.post(f"/claim-links/{rejected}/decide", data={"decision": "confirm",

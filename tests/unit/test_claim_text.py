@@ -49,3 +49,11 @@ def test_short_vietnamese_words_keep_their_marks_and_english_words_are_not_vietn
 def test_english_endings_find_the_stem():
     terms = build_terms({"concepts": {"arrest": {"en": ["arrest"], "vi": ["bắt giữ"]}}})
     assert terms.tokens("police arrested them") == {"C:arrest"} == terms.tokens("bị bắt giữ")
+
+
+def test_people_are_full_names_not_places_or_historic_figures():
+    from nlp.claims.text import persons_of
+
+    text = ("Trưởng phòng Vũ Đình Khang đứng tên 31 lô đất. Đền thờ Trần Hưng Đạo. TP Hồ Chí Minh. Gốm Chu Đậu. "
+            "Vu Dinh Khang, head of the office, denied it near the Thai Binh River.")
+    assert persons_of(text) == {"vu dinh khang"}
