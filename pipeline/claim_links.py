@@ -74,5 +74,5 @@ def store_links(session: Session, saved: list[int], found: dict[int, list[ClaimM
         for match in found.get(article_id, []):
             case_id = int(match.claim_id.removeprefix("case-"))
             made += store_claims.record_link(session, case_id, article_id, match.level, match.score, match.sentence,
-                                             method)
+                                             method, features=list(match.features))
     return made

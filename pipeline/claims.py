@@ -41,25 +41,35 @@ def learnt_thresholds(settings: Settings) -> dict[str, Any]:
     if not path.is_file():
         return {}
     data = json.loads(path.read_text(encoding="utf-8"))
-    return {k: float(data[k]) for k in ("suggest", "strong") if isinstance(data.get(k), int | float)}
+    out: dict[str, Any] = {k: float(data[k]) for k in ("suggest", "strong") if isinstance(data.get(k), int | float)}
+    reranker = data.get("reranker")
+    if isinstance(reranker, dict) and isinstance(reranker.get("weights"), list):
+        out["reranker"] = (tuple(float(w) for w in reranker["weights"]), float(reranker.get("intercept", 0.0)))
+    return out
 
 
 def claim_index(settings: Settings, claims: list[KnownClaim]) -> ClaimIndex:
     """A compiled index of the given claims, with learnt thresholds when the model has them."""
     learnt = learnt_thresholds(settings)
-    return build_index(claims, load_terms(settings), vietnamese_words, learnt.get("suggest"), learnt.get("strong"))
+    index = build_index(claims, load_terms(settings), vietnamese_words, learnt.get("suggest"), learnt.get("strong"))
+    index.reranker = learnt.get("reranker")
+    return index
 
 
 def tune_from_decisions(settings: Settings, engine: Any) -> dict[str, Any]:
     """Thresholds from the links analysts confirmed or rejected (see nlp.claims.thresholds)."""
     from nlp.claims.match import STRONG, SUGGEST
-    from nlp.claims.thresholds import tune
+    from nlp.claims.thresholds import fit_reranker, tune
     from store.claims import labelled_pairs
     from store.db import session_scope
 
     with session_scope(engine) as session:
-        pairs = [(score, ok) for _, _, score, ok in labelled_pairs(session)]
-    return tune(pairs, SUGGEST, STRONG)
+        rows = labelled_pairs(session)
+    out = tune([(score, ok) for _, _, score, ok, _ in rows], SUGGEST, STRONG)
+    reranker = fit_reranker([(features, ok) for _, _, _, ok, features in rows])
+    if reranker is not None:
+        out["reranker"] = reranker
+    return out
 
 
 def evaluate_claims(settings: Settings, name: str, variants: bool = True) -> dict[str, Any]:

@@ -78,12 +78,12 @@ def add_variant(session: Session, case_id: int, text: str, actor: str) -> ClaimV
 
 
 def record_link(session: Session, case_id: int, article_id: int, level: str, score: float, sentence: str,
-                method: str, now: datetime | None = None) -> bool:
+                method: str, now: datetime | None = None, features: list[float] | None = None) -> bool:
     """A suggested link, unless the pair was ever linked or judged; a strong one on a case with a published
     rebuttal tells the case's assignee (the rebuttal can be shared again the same day)."""
     made = insert_new(session, ClaimLink.__table__, {
         "case_id": case_id, "article_id": article_id, "level": level, "score": score, "sentence": sentence[:4000],
-        "method": method[:100], "state": "suggested", "created_at": now or utcnow()},
+        "method": method[:100], "state": "suggested", "created_at": now or utcnow(), "features": list(features or [])},
         unique=("case_id", "article_id")) is not None
     if made and level == "strong":
         case = session.get(RebuttalCase, case_id)
@@ -151,8 +151,9 @@ def _join(session: Session, case_id: int, article_id: int, actor: str) -> list[i
     return added
 
 
-def labelled_pairs(session: Session) -> list[tuple[int, int, float, bool]]:
-    """(case, article, score, confirmed?) of every link a person decided: what tunes the thresholds."""
-    return [(int(c), int(a), float(s), st == "confirmed") for c, a, s, st in session.execute(
-        select(ClaimLink.case_id, ClaimLink.article_id, ClaimLink.score, ClaimLink.state)
+def labelled_pairs(session: Session) -> list[tuple[int, int, float, bool, list[float]]]:
+    """(case, article, score, confirmed?, the matcher's measures) of every link a person decided: what tunes
+    the thresholds and trains the reranker."""
+    return [(int(c), int(a), float(s), st == "confirmed", list(f or [])) for c, a, s, st, f in session.execute(
+        select(ClaimLink.case_id, ClaimLink.article_id, ClaimLink.score, ClaimLink.state, ClaimLink.features)
         .where(ClaimLink.state.in_(("confirmed", "rejected"))))]

@@ -37,6 +37,8 @@ NUMBER_PENALTY = 0.6  # the window's numbers and the claim's are disjoint
 SUGGEST = 0.42
 STRONG = 0.75
 TOP = 5
+FEATURES = ("score", "lexical", "characters", "across", "concepts_named", "same_language", "whole_piece")
+RERANK_FLOOR = 0.15  # with a learnt reranker: a suggestion it gives less chance than this is not shown
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,7 @@ class ClaimMatch:
     level: str  # suggested, strong
     sentence: str
     method: str = VERSION
+    features: tuple[float, ...] = ()  # FEATURES of the best window, what a reranker learns from
 
 
 @dataclass
@@ -78,6 +81,7 @@ class ClaimIndex:
     tokenise: Callable[[str], list[str]] | None = None  # Vietnamese compounds (underthesea); None: syllables only
     suggest: float = SUGGEST
     strong: float = STRONG
+    reranker: tuple[tuple[float, ...], float] | None = None  # (weights over FEATURES, intercept), learnt
     _phrasings: list[_Phrasing] = field(default_factory=list)
     _vocab: dict[str, int] = field(default_factory=dict)
     _idf: np.ndarray | None = None
@@ -172,7 +176,7 @@ class ClaimIndex:
         segments = [self.segment(w, lang) for w in windows]
         article_places = frozenset().union(*(self.terms.specific_places(s.concepts) for s in segments))
         people = (persons_of(f"{title}\n{text}"), frozenset(re.findall(r"[a-z0-9]+", fold(f"{title} {text}"))))
-        best: dict[int, tuple[float, str]] = {}
+        best: dict[int, tuple[float, str, tuple[float, ...]]] = {}
         char_scores = None
         if self._chars is not None and self._char_matrix is not None:
             char_scores = (self._chars.transform([fold(w) for w in windows]) @ self._char_matrix.T).toarray()
@@ -199,8 +203,10 @@ class ClaimIndex:
             for index in np.nonzero(scores >= self.suggest * 0.5)[0]:
                 claim = self._phrasings[int(index)].claim
                 value = float(scores[index]) * self._agreement(claim, segment, article_places, people)
-                if value > best.get(claim, (0.0, ""))[0]:
-                    best[claim] = (value, windows[w])
+                if value > best.get(claim, (0.0, "", ()))[0]:
+                    i = int(index)
+                    best[claim] = (value, windows[w], (value, float(full[i]), float(chars_w[i]), float(across[i]),
+                                                       float(covered[i]), float(same[i]), 0.0))
         if WHOLE > 0:
             coverage = np.minimum(self._bm25(_tokens(whole, False)) / shared_norm, 1.0) \
                 * np.minimum(self._shared_concepts(whole) / CROSS_CONCEPTS, 1.0)
@@ -208,11 +214,24 @@ class ClaimIndex:
             for index in np.nonzero(coverage * WHOLE >= self.suggest * 0.5)[0]:
                 claim = self._phrasings[int(index)].claim
                 value = float(coverage[index]) * WHOLE * self._agreement(claim, whole, article_places, people)
-                if value > best.get(claim, (0.0, ""))[0]:
-                    best[claim] = (value, best.get(claim, (0.0, windows[0] if windows else ""))[1])
-        ranked = sorted(((s, c, t) for c, (s, t) in best.items() if s >= self.suggest), key=lambda x: (-x[0], x[1]))
-        return [ClaimMatch(self.claims[c].id, round(s, 4), "strong" if s >= self.strong else "suggested", t)
-                for s, c, t in ranked[:top]]
+                if value > best.get(claim, (0.0, "", ()))[0]:
+                    i = int(index)
+                    sentence = best.get(claim, (0.0, windows[0] if windows else "", ()))[1]
+                    best[claim] = (value, sentence, (value, 0.0, 0.0, float(coverage[i]), float(covered[i]),
+                                                     float(same[i]), 1.0))
+        ranked = sorted(((s, c, t, f) for c, (s, t, f) in best.items() if s >= self.suggest and self._kept(f)),
+                        key=lambda x: (-x[0], x[1]))
+        return [ClaimMatch(self.claims[c].id, round(s, 4), "strong" if s >= self.strong else "suggested", t,
+                           features=tuple(round(x, 4) for x in f)) for s, c, t, f in ranked[:top]]
+
+    def _kept(self, features: tuple[float, ...]) -> bool:
+        """Without a learnt reranker every match above the threshold is kept; with one, those it gives a
+        chance of being confirmed below RERANK_FLOOR are not shown."""
+        if self.reranker is None:
+            return True
+        weights, intercept = self.reranker
+        z = intercept + sum(w * x for w, x in zip(weights, features, strict=False))
+        return 1.0 / (1.0 + math.exp(-z)) >= RERANK_FLOOR
 
     def _agreement(self, claim: int, segment: Segment, places: frozenset[str],
                    people: tuple[frozenset[str], frozenset[str]]) -> float:

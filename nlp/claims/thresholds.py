@@ -43,3 +43,19 @@ def tune(pairs: list[tuple[float, bool]], suggest: float, strong: float) -> dict
     out["strong"] = max(out["strong"], out["suggest"])
     out["learnt"] = True
     return out
+
+
+def fit_reranker(rows: list[tuple[list[float], bool]]) -> dict[str, Any] | None:
+    """A logistic regression over the matcher's measures (nlp.claims.match.FEATURES) of decided links: the
+    chance a suggestion is confirmed. None with fewer than MIN_EACH of either decision."""
+    from sklearn.linear_model import LogisticRegression
+
+    rows = [(f, ok) for f, ok in rows if f]
+    confirmed = sum(ok for _, ok in rows)
+    if confirmed < MIN_EACH or len(rows) - confirmed < MIN_EACH:
+        return None
+    width = min(len(f) for f, _ in rows)
+    model = LogisticRegression(C=1.0, max_iter=1000)
+    model.fit([f[:width] for f, _ in rows], [int(ok) for _, ok in rows])
+    return {"weights": [round(float(w), 6) for w in model.coef_[0]], "intercept": round(float(model.intercept_[0]), 6),
+            "trained_on": len(rows)}

@@ -117,6 +117,7 @@ class ClaimLink(Base):
     score: Mapped[float] = mapped_column(Float)
     sentence: Mapped[str] = mapped_column(Text, default="")
     method: Mapped[str] = mapped_column(String(100))  # the matcher's version and thresholds
+    features: Mapped[list[Any]] = mapped_column(default=list)  # the matcher's measures, what its reranker learns
     state: Mapped[str] = mapped_column(String(16), default="suggested")  # suggested, confirmed, rejected, detached
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     decided_by: Mapped[str | None] = mapped_column(String(100), default=None)
