@@ -3,7 +3,6 @@ negatives given any suggestion, and the precision of strong matches."""
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,18 +31,13 @@ class Piece:
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
     """Every line of a JSON Lines file as an object (a bad line is an error that names it)."""
-    out = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ClaimSetError(f"{path}:{number}: not JSON: {exc}") from exc
-        if not isinstance(row, dict):
-            raise ClaimSetError(f"{path}:{number}: not an object")
-        out.append(row)
-    return out
+    from nlp.corpus import CorpusError, jsonl_objects
+
+    try:
+        return [row for _, row in jsonl_objects(enumerate(path.read_text(encoding="utf-8").splitlines(), 1),
+                                                str(path))]
+    except CorpusError as exc:
+        raise ClaimSetError(str(exc)) from exc
 
 
 def claims_of(rows: list[dict[str, Any]], where: str = "claims") -> list[KnownClaim]:

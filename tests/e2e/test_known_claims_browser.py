@@ -5,9 +5,6 @@ confirms it; the ClaimReview export lists it; a rejected suggestion does not com
 from __future__ import annotations
 
 import os
-import threading
-from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -15,19 +12,18 @@ from sqlalchemy import select
 
 from pipeline.claim_links import ClaimLinker, store_links
 from pipeline.collect import crawl
-from store import cases
 from store.db import make_engine, session_scope
 from store.migrate import upgrade
 from store.models import Article, ClaimLink
 from tests.conftest import test_settings
 from tests.e2e.conftest import log_in, serve_app
+from tests.fixtures.claims import published_case
 from tests.fixtures.hostile_web import page, rss
-from tests.fixtures.review import add_flagged_article, add_role_users
+from tests.fixtures.review import add_role_users
+from tests.fixtures.tiny_web import TinyWeb
 
 pytestmark = pytest.mark.e2e
 SHOTS = Path(os.environ.get("HDM_TEST_ARTIFACTS", "var/test-artifacts")) / "screenshots"
-CLAIM = ("Khu công nghiệp Đại An xả thải ra sông Sặt làm cá chết hàng loạt, hơn 200 hộ dân ở Cẩm Giàng mất nguồn "
-         "nước sạch.")
 ARTICLES = {
     "/news/dead-fish.html": ("Dead fish on the Sat river in Hai Duong",
                              "Residents of Cam Giang say the Dai An Industrial Park has been discharging untreated "
@@ -39,36 +35,14 @@ ARTICLES = {
 }
 
 
-class Site:
-    """A feed and its two articles on loopback."""
-
-    def __init__(self) -> None:
-        site = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-                pass
-
-            def do_GET(self) -> None:  # noqa: N802
-                body, ctype = site.body(self.path)
-                self.send_response(200 if body else 404)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def body(self, path: str) -> tuple[bytes, str]:
-        if path == "/feed.xml":
-            items = [(t, p, None, "Fri, 04 Dec 2026 08:00:00 +0700") for p, (t, _) in ARTICLES.items()]
-            return rss(items, self.base), "application/rss+xml"
-        if path in ARTICLES:
-            title, text = ARTICLES[path]
-            return page(title, text).encode("utf-8"), "text/html; charset=utf-8"
-        return b"", "text/plain"
+def _pages(path: str, base: str) -> tuple[bytes, str]:
+    if path == "/feed.xml":
+        items = [(t, p, None, "Fri, 04 Dec 2026 08:00:00 +0700") for p, (t, _) in ARTICLES.items()]
+        return rss(items, base), "application/rss+xml"
+    if path in ARTICLES:
+        title, text = ARTICLES[path]
+        return page(title, text).encode("utf-8"), "text/html; charset=utf-8"
+    return b"", "text/plain"
 
 
 def test_a_repeat_is_collected_suggested_confirmed_and_listed(browser, tmp_path):
@@ -76,14 +50,8 @@ def test_a_repeat_is_collected_suggested_confirmed_and_listed(browser, tmp_path)
     engine = make_engine(url)
     upgrade(engine)
     add_role_users(engine)
-    first, _ = add_flagged_article(engine, title="Cá chết trên sông Sặt", text=CLAIM)
-    with session_scope(engine, write=True) as s:
-        case = cases.open_case(s, "Phản bác: cá chết sông Sặt", [first], "editor", timedelta(days=3))
-        cases.save_rebuttal(s, case, "editor", case.version, CLAIM, "false", "Kết quả quan trắc cho thấy…",
-                            "https://office.example/phan-bac-song-sat", "")
-        cases.set_status(s, case, "published", "editor", case.version)
-        case_id = case.id
-    site = Site()
+    case_id, first = published_case(engine)
+    site = TinyWeb(_pages)
     settings = test_settings(url)
     source = {"id": "foreign-x", "name": "Foreign X", "kind": "foreign", "lang": "en",
               "feeds": [f"{site.base}/feed.xml"], "enabled": True}
@@ -127,5 +95,5 @@ def test_a_repeat_is_collected_suggested_confirmed_and_listed(browser, tmp_path)
         assert "đã bác / rejected" in page_.locator(f'tr.claim-link[data-link-id="{vietnamese}"]').inner_text()
         assert page_.locator("button.claim-confirm").count() == 0
         page_.context.close()
-    site.httpd.shutdown()
+    site.close()
     engine.dispose()

@@ -127,6 +127,37 @@ def test_a_worker_killed_mid_task_gives_the_task_back(pg_url, broker, demo_web, 
     assert "signal 9" in log  # the pool saw its process die, and the task went back to the queue
 
 
+def test_a_whole_worker_killed_mid_task_has_its_task_handed_out_again(pg_url, broker, demo_web, tmp_path):
+    """The worker's main process and its pool at once (a machine lost): the broker hands the task out again
+    after the visibility timeout, and another worker completes it once."""
+    sources, expected = _seeded(pg_url, demo_web)
+    env = daemon_env(pg_url, HDM_BROKER_URL=broker, HDM_BROKER_VISIBILITY_SECONDS="30")
+    log = tmp_path / "workers.log"
+    workers = [subprocess.Popen(python_cli("worker", "--concurrency", "1"), env=env, stdout=log.open("a"),
+                                stderr=subprocess.STDOUT, text=True, start_new_session=True) for _ in range(3)]
+    try:
+        app = _app(pg_url, broker)
+        results = [app.send_task("hdmonitor.collect", args=[sid]) for sid in sources]
+        deadline = time.monotonic() + 120
+        pool = None
+        while pool is None and time.monotonic() < deadline:
+            pool = _busy_worker_process()
+            time.sleep(0.05)
+        assert pool is not None, "no crawl was seen running"
+        victim = next(w for w in workers if _parent(pool) == w.pid)
+        os.killpg(victim.pid, signal.SIGKILL)  # the worker, its pool process and the crawl it started
+        victim.wait()
+        outcomes = [r.get(timeout=300) for r in results]
+    finally:
+        _stop(workers)
+    assert all(o["status"] == "ok" for o in outcomes), outcomes
+    assert _exactly_once(pg_url) == (expected,) * 4
+
+
+def _parent(pid: int) -> int:
+    return int((Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[1])
+
+
 def _busy_worker_process() -> int | None:
     """The pid of a Celery pool process that has a crawl subprocess running (its parent)."""
     for entry in Path("/proc").iterdir():
@@ -178,47 +209,23 @@ def test_run_distributed_schedules_here_and_the_workers_do_the_work(pg_url, brok
     assert _exactly_once(pg_url) == (expected,) * 4
 
 
-class OneHost:
-    """Two feeds of eight articles each on one host, every request's time kept."""
+def _one_host(path: str, base: str) -> tuple[bytes, str]:
+    """Two feeds of eight articles each on one host."""
+    from tests.fixtures.hostile_web import page, rss
 
-    def __init__(self) -> None:
-        import threading
-        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-        from tests.fixtures.hostile_web import page, rss
-
-        host = self
-        self.times: list[float] = []
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-                pass
-
-            def do_GET(self) -> None:  # noqa: N802
-                host.times.append(time.monotonic())
-                if self.path.startswith("/feed-"):
-                    feed = self.path[len("/feed-"):-len(".xml")]
-                    body = rss([(f"Bài {feed}-{i} về Hải Dương", f"/{feed}/{i}.html", None, None) for i in range(8)],
-                               host.base)
-                    ctype = "application/rss+xml"
-                elif self.path.endswith(".html"):
-                    body = page(f"Bài {self.path}", "Tin tức về tỉnh Hải Dương. " * 20).encode("utf-8")
-                    ctype = "text/html; charset=utf-8"
-                else:
-                    body, ctype = b"", "text/plain"
-                self.send_response(200 if body else 404)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+    if path.startswith("/feed-"):
+        feed = path[len("/feed-"):-len(".xml")]
+        return rss([(f"Bài {feed}-{i} về Hải Dương", f"/{feed}/{i}.html", None, None) for i in range(8)],
+                   base), "application/rss+xml"
+    if path.endswith(".html"):
+        return page(f"Bài {path}", "Tin tức về tỉnh Hải Dương. " * 20).encode("utf-8"), "text/html; charset=utf-8"
+    return b"", "text/plain"
 
 
 def test_two_workers_on_one_host_keep_its_delay_between_them(pg_url, broker, tmp_path):
-    site = OneHost()
+    from tests.fixtures.tiny_web import TinyWeb
+
+    site = TinyWeb(_one_host)
     engine = make_engine(pg_url)
     upgrade(engine)
     configs = [{"id": f"one-host-{name}", "name": f"Một máy {name}", "kind": "blog", "lang": "vi", "enabled": True,
@@ -235,7 +242,7 @@ def test_two_workers_on_one_host_keep_its_delay_between_them(pg_url, broker, tmp
         outcomes = [r.get(timeout=300) for r in [app.send_task("hdmonitor.collect", args=[c["id"]]) for c in configs]]
     finally:
         _stop(workers)
-        site.httpd.shutdown()
+        site.close()
     assert sum(o["new"] for o in outcomes) == 16, outcomes  # (either crawl may extract the other's pages)
     with session_scope(engine) as s:
         runs = sorted((r.started_at, r.finished_at) for r in s.scalars(select(CrawlRun)))

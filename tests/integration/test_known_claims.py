@@ -5,7 +5,6 @@ page and the ClaimReview lists it; a rejected pair is never suggested again."""
 from __future__ import annotations
 
 import hashlib
-from datetime import timedelta
 
 from sqlalchemy import select
 from starlette.testclient import TestClient
@@ -16,10 +15,9 @@ from review.app import create_app
 from store import cases, claims
 from store.db import session_scope
 from store.models import Article, ClaimLink, OutboxMail, RebuttalArticle, Source, User
-from tests.fixtures.review import add_flagged_article, add_role_users, login, review_settings, token
+from tests.fixtures.claims import published_case
+from tests.fixtures.review import add_role_users, login, review_settings, token
 
-CLAIM = ("Khu công nghiệp Đại An xả thải ra sông Sặt làm cá chết hàng loạt, hơn 200 hộ dân ở Cẩm Giàng mất nguồn "
-         "nước sạch.")
 REPEAT = ("Residents of Cam Giang say the Dai An Industrial Park has been discharging untreated wastewater into the "
           "Sat river. Dead fish now cover the water, and more than 200 households have lost their clean water "
           "supply, according to villagers who spoke to us.")
@@ -41,16 +39,11 @@ def _new_article(engine, title: str, text: str, lang: str) -> int:  # type: igno
 
 
 def _published_case(engine) -> int:  # type: ignore[no-untyped-def]
-    first, _ = add_flagged_article(engine, title="Cá chết trên sông Sặt", text=CLAIM)
+    case_id, _ = published_case(engine, assignee="analyst")
     with session_scope(engine, write=True) as s:
-        case = cases.open_case(s, "Phản bác: cá chết sông Sặt", [first], "editor", timedelta(days=3))
-        cases.save_rebuttal(s, case, "editor", case.version, CLAIM, "false", "Kết quả quan trắc cho thấy…",
-                            "https://office.example/phan-bac-song-sat", "")
-        cases.set_status(s, case, "published", "editor", case.version)
-        cases.assign(s, case, "analyst", "editor")
         user = s.scalar(select(User).where(User.username == "analyst"))
         user.email, user.mail_mode = "analyst@office.example", "instant"
-        return case.id
+    return case_id
 
 
 def test_a_repeat_is_linked_confirmed_and_listed_and_a_rejected_pair_stays_rejected(db_url, analyser):
