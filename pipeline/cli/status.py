@@ -113,11 +113,17 @@ def _live_workers(settings: Any) -> list[str] | None:
         from pipeline.distributed.app import make_app
     except ImportError:  # pragma: no cover - without the distributed extra
         return None
-    if settings.broker_url.startswith("redis"):
-        try:
+    try:
+        if settings.broker_url.startswith("redis"):
             redis.Redis.from_url(settings.broker_url, socket_connect_timeout=1, socket_timeout=1).ping()
-        except (redis.RedisError, OSError):
-            return None
+        else:  # RabbitMQ: the port answers, or status does not wait on it
+            import socket
+            from urllib.parse import urlsplit
+
+            parts = urlsplit(settings.broker_url)
+            socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 5672), timeout=1).close()
+    except (redis.RedisError, OSError):
+        return None
     replies = make_app(settings).control.inspect(timeout=1.0).ping() or {}
     return sorted(replies)
 
