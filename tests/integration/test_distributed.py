@@ -23,6 +23,21 @@ from store.models import Analysis, Article, CrawlRun
 from tests.fixtures.daemon import daemon_env, python_cli
 
 BROKER_DB = 11  # a Redis database of its own, emptied before each test
+_APPS: list = []  # Celery apps this process made: closed after each test, or kombu's after-fork clean-up
+#                   would try to close their broker channels in every process a later test forks
+
+
+@pytest.fixture(autouse=True)
+def _close_apps():  # type: ignore[no-untyped-def]
+    yield
+    while _APPS:
+        app = _APPS.pop()
+        app.close()
+        from multiprocessing import util
+
+        for key in list(util._afterfork_registry.keys()):
+            if getattr(key[2], "__module__", "").startswith("kombu"):
+                util._afterfork_registry.pop(key, None)
 
 
 @pytest.fixture
@@ -79,7 +94,9 @@ def _exactly_once(url: str) -> tuple[int, int, int, int]:
 
 
 def _app(url: str, broker: str):  # type: ignore[no-untyped-def]
-    return make_app(load_settings().model_copy(update={"database_url": url, "broker_url": broker}))
+    app = make_app(load_settings().model_copy(update={"database_url": url, "broker_url": broker}))
+    _APPS.append(app)
+    return app
 
 
 def test_three_workers_store_everything_once_even_when_every_task_is_given_twice(pg_url, broker, demo_web,
