@@ -16,26 +16,15 @@ from config.settings import Settings
 from digest.labels import HEALTH_STATES
 from digest.notices import render_notice
 from digest.period import last_complete_week
-from digest.send import MailError, build_message, deliver, split_addresses
+from digest.send import MailError, build_message, deliver, recipients
 from digest.watch import source_problems, spikes
 from digest.weekly import retry_due, send_digest
 from store import outbox
 from store.db import session_scope
 from store.models import Article, DigestRun, SavedSearch, SavedSearchMatch, Source, User, utcnow
-from store.recipients import addresses
 
 logger = logging.getLogger(__name__)
 BATCH = 100  # mails sent per run at most (the rest go next minute)
-
-
-def alert_recipients(settings: Settings, engine: Engine) -> list[str]:
-    """HDM_ALERT_TO (else HDM_DIGEST_TO) and the alert list kept in the web app, each once."""
-    with session_scope(engine) as session:
-        kept = addresses(session, "alerts")
-    seen: dict[str, None] = {}
-    for address in [*split_addresses(settings.alert_to or settings.digest_to), *kept]:
-        seen.setdefault(address.lower(), None)
-    return list(seen)
 
 
 def _articles(session: Any, ids: list[int]) -> list[dict[str, Any]]:
@@ -136,7 +125,7 @@ def _recipients_of(engine: Engine, settings: Settings, owner: str | None, listed
     if listed:
         return listed
     if owner is None:
-        return alert_recipients(settings, engine)
+        return recipients(settings, engine, "alerts")
     with session_scope(engine) as session:
         user = session.scalar(select(User).where(User.username == owner))
         if user is None or user.disabled or not user.email:

@@ -12,6 +12,8 @@ from email.policy import EmailPolicy
 from email.policy import default as default_policy
 from email.utils import formatdate
 
+from sqlalchemy.engine import Engine
+
 from config.settings import Settings
 from digest.render import Rendered, one_line
 from store.recipients import RecipientError, valid_address
@@ -33,6 +35,21 @@ def split_addresses(text: str) -> list[str]:
         if part:
             out.append(checked_address(part))
     return out
+
+
+def recipients(settings: Settings, engine: Engine, list_name: str) -> list[str]:
+    """A mail list's addresses, each once: from the settings (HDM_DIGEST_TO; for alerts HDM_ALERT_TO, else
+    HDM_DIGEST_TO) and from the list kept in the web app."""
+    from store.db import session_scope
+    from store.recipients import addresses
+
+    configured = settings.digest_to if list_name == "digest" else (settings.alert_to or settings.digest_to)
+    with session_scope(engine) as session:
+        kept = addresses(session, list_name)
+    seen: dict[str, None] = {}
+    for address in [*split_addresses(configured), *kept]:
+        seen.setdefault(address.lower(), None)
+    return list(seen)
 
 
 def checked_address(text: str) -> str:

@@ -23,11 +23,10 @@ from digest.labels import load_labels
 from digest.period import Period
 from digest.query import Figures, figures
 from digest.render import Rendered, render_digest
-from digest.send import MailError, build_message, deliver, split_addresses
+from digest.send import MailError, build_message, deliver, recipients
 from digest.watch import source_problems
 from store.db import session_scope
 from store.models import DigestRun, utcnow
-from store.recipients import addresses
 
 logger = logging.getLogger(__name__)
 
@@ -45,16 +44,6 @@ class DigestOutcome:
     recipients: tuple[str, ...] = ()
     error: str | None = None
     summary: dict[str, int] | None = None
-
-
-def digest_recipients(settings: Settings, engine: Engine) -> list[str]:
-    """HDM_DIGEST_TO and the digest list kept in the web app, each once."""
-    with session_scope(engine) as session:
-        kept = addresses(session, "digest")
-    seen: dict[str, None] = {}
-    for address in [*split_addresses(settings.digest_to), *kept]:
-        seen.setdefault(address.lower(), None)
-    return list(seen)
 
 
 def build_digest(settings: Settings, engine: Engine, period: Period,
@@ -108,7 +97,7 @@ def send_digest(settings: Settings, engine: Engine, period: Period, force: bool 
                 now: datetime | None = None, deliver_with: Callable[..., list[str]] = deliver) -> DigestOutcome:
     """Send one week's digest once (or again with `force`); the outcome says what happened."""
     now = now or utcnow()
-    recipients = digest_recipients(settings, engine)
+    to = recipients(settings, engine, "digest")
     claimed = _claim(engine, period.label, force, now)
     if isinstance(claimed, str):
         return DigestOutcome(claimed, period.label)
@@ -118,19 +107,19 @@ def send_digest(settings: Settings, engine: Engine, period: Period, force: bool 
     try:
         found, rendered = build_digest(settings, engine, period, now)
         summary = found.summary()
-        msg = build_message(rendered, settings.digest_from, recipients, message_id)
-        refused = deliver_with(settings, msg, recipients)
+        msg = build_message(rendered, settings.digest_from, to, message_id)
+        refused = deliver_with(settings, msg, to)
     except MailError as exc:
-        _finish(engine, period.label, False, str(exc), recipients, message_id, summary)
+        _finish(engine, period.label, False, str(exc), to, message_id, summary)
         logger.warning("digest %s not sent: %s", period.label, exc)
-        return DigestOutcome("failed", period.label, tuple(recipients), str(exc), summary)
+        return DigestOutcome("failed", period.label, tuple(to), str(exc), summary)
     except Exception as exc:  # noqa: BLE001 - recorded on the run; the caller reports it
-        _finish(engine, period.label, False, f"{type(exc).__name__}: {exc}", recipients, message_id, summary)
+        _finish(engine, period.label, False, f"{type(exc).__name__}: {exc}", to, message_id, summary)
         raise
     note = ("từ chối / refused: " + ", ".join(refused)) if refused else None
-    _finish(engine, period.label, True, note, recipients, message_id, summary)
-    logger.info("digest %s sent to %d recipient(s)", period.label, len(recipients) - len(refused))
-    return DigestOutcome("sent", period.label, tuple(r for r in recipients if r not in refused), note, summary)
+    _finish(engine, period.label, True, note, to, message_id, summary)
+    logger.info("digest %s sent to %d recipient(s)", period.label, len(to) - len(refused))
+    return DigestOutcome("sent", period.label, tuple(r for r in to if r not in refused), note, summary)
 
 
 def retry_due(run: DigestRun, now: datetime) -> bool:

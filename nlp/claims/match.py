@@ -5,7 +5,8 @@ sentences together) is scored against every phrasing at once:
 - lexical: BM25 over words, concepts, places and numbers, divided by the phrasing's score against itself
   (same language); across languages only the shared tokens (concepts, places, numbers) count;
 - characters: cosine of character 3-5-gram TF-IDF on folded text (same language only);
-fused, then vetoed where the window names a different specific place, institution or number than the claim.
+fused, then vetoed where the article names other specific places or people than the claim, and lowered
+where its numbers differ.
 A claim's score is its best window; above SUGGEST it is suggested, above STRONG it is strong.
 """
 
@@ -22,13 +23,12 @@ from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from nlp.claims.terms import TermList
-from nlp.claims.text import Segment, institutions_of, numbers_of, persons_of, sentences, words_of
+from nlp.claims.text import Segment, numbers_of, persons_of, sentences, words_of
 from nlp.normalise import fold
 
 VERSION = "claims-1"
 K1, B = 1.2, 0.75
-LEXICAL_WEIGHT = 0.6  # same language: the rest is the character similarity …
-CONCEPT_WEIGHT = 0.0  # … and this share of the score is the cross-language one (concepts, places, numbers)
+LEXICAL_WEIGHT = 0.6  # same language: the rest is the character similarity
 CROSS_CONCEPTS = 3  # across languages, a match on fewer shared concepts than this is scaled down
 SPAN = 2  # sentences a window may join
 COVERAGE = 0.5  # the share of the score that rests on the article naming the claim's concepts anywhere
@@ -92,14 +92,12 @@ class ClaimIndex:
     _char_matrix: sparse.csr_matrix | None = None
     _claim_places: list[frozenset[str]] = field(default_factory=list)
     _claim_numbers: list[frozenset[str]] = field(default_factory=list)
-    _claim_institutions: list[frozenset[str]] = field(default_factory=list)
     _claim_persons: list[frozenset[str]] = field(default_factory=list)
 
     def segment(self, text: str, lang: str) -> Segment:
         """What the matcher compares of one sentence."""
         compounds = self.tokenise(text) if (self.tokenise is not None and lang == "vi") else ()
-        return Segment(text, words_of(text, lang, compounds), self.terms.tokens(text), numbers_of(text),
-                       institutions_of(text))
+        return Segment(text, words_of(text, lang, compounds), self.terms.tokens(text), numbers_of(text))
 
     def build(self) -> ClaimIndex:
         """Compile the index (once; matching is then read-only)."""
@@ -139,13 +137,11 @@ class ClaimIndex:
             if self._phrasings else None
         self._claim_places = [frozenset() for _ in self.claims]
         self._claim_numbers = [frozenset() for _ in self.claims]
-        self._claim_institutions = [frozenset() for _ in self.claims]
         self._claim_persons = [frozenset() for _ in self.claims]
         for p in self._phrasings:
             self._claim_persons[p.claim] |= persons_of(p.segment.text)
             self._claim_places[p.claim] |= self.terms.specific_places(p.segment.concepts)
             self._claim_numbers[p.claim] |= p.segment.numbers
-            self._claim_institutions[p.claim] |= p.segment.institutions
         return self
 
     def _bm25(self, tokens: Sequence[str]) -> np.ndarray:
@@ -196,8 +192,7 @@ class ClaimIndex:
             concepts = np.minimum(self._shared_concepts(segment) / CROSS_CONCEPTS, 1.0)
             chars_w = char_scores[w] if char_scores is not None else np.zeros(len(self._phrasings))
             across = shared * concepts
-            within = (1 - CONCEPT_WEIGHT) * (LEXICAL_WEIGHT * full + (1 - LEXICAL_WEIGHT) * chars_w) \
-                + CONCEPT_WEIGHT * across
+            within = LEXICAL_WEIGHT * full + (1 - LEXICAL_WEIGHT) * chars_w
             scores = np.where(same, within, across)
             scores = np.where(usable, scores, 0.0) * cover_factor
             for index in np.nonzero(scores >= self.suggest * 0.5)[0]:
@@ -248,10 +243,6 @@ class ClaimIndex:
         if numbers and segment.numbers and not (numbers & segment.numbers):
             return NUMBER_PENALTY
         return 1.0
-
-
-def _syllables(names: frozenset[str]) -> set[str]:
-    return {part for name in names for part in name.split()}
 
 
 def _tokens(segment: Segment, full: bool) -> list[str]:

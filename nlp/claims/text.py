@@ -1,5 +1,5 @@
 """What a claim matcher sees of a text: sentences, and per sentence its words, shared concepts, places, numbers
-and named institutions (all on diacritic-folded text, so Chí Linh = Chi Linh = chi linh)."""
+and people (all on diacritic-folded text, so Chí Linh = Chi Linh = chi linh)."""
 
 from __future__ import annotations
 
@@ -20,14 +20,6 @@ has have had do does did will would can could may might also which who whom what
 according reportedly more most very so such just only up out new one two""".split())
 _VI_STOP = frozenset("""va la cua co cho voi nhung cac mot nay do thi da dang se duoc bi tai trong tren duoi ve tu den
 nhu khi neu ma vi de hay hoac cung con nua rat lai thi theo tai sau truoc ra vao len xuong""".split())
-# named institutions: a head word, then a capitalised name (Vietnamese), or a capitalised name, then a head word
-_VI_HEAD = re.compile(r"(?i)(?<!\w)(?:khu công nghiệp|kcn|cụm công nghiệp|nhà máy|công ty|xí nghiệp|tập đoàn|"
-                      r"bệnh viện|giáo xứ|chùa|đền)\s+")
-_EN_HEAD = re.compile(r"\s+(?:Industrial (?:Park|Zone)|industrial (?:park|zone)|[Pp]ower [Pp]lant|[Ff]actory|"
-                      r"[Pp]lant|[Cc]ompany|[Hh]ospital|[Pp]arish|[Pp]agoda)(?!\w)")
-_NAME_WORD = re.compile(r"[^\W\d_][\w-]*")
-
-
 @dataclass(frozen=True)
 class Segment:
     """One sentence (or the title) with what the matcher compares."""
@@ -36,7 +28,6 @@ class Segment:
     words: tuple[str, ...]  # language-specific tokens (folded)
     concepts: frozenset[str] = field(default_factory=frozenset)  # C:… shared concepts, P:… places
     numbers: frozenset[str] = field(default_factory=frozenset)  # N:… normalised numbers
-    institutions: frozenset[str] = field(default_factory=frozenset)  # folded names
 
     @property
     def shared(self) -> tuple[str, ...]:
@@ -131,35 +122,6 @@ def numbers_of(text: str) -> frozenset[str]:
     number words (forty)."""
     found = {number_value(m.group(1)) for m in _NUMBER.finditer(text)} | _word_numbers(text)
     return frozenset(f"N:{n}" for n in found)
-
-
-def _capitalised(words: list[str]) -> list[str]:
-    """The longest run of capitalised words among the first five (nhà máy Nhiệt điện Phả Lại → Phả Lại)."""
-    best: list[str] = []
-    run: list[str] = []
-    for word in [*words[:5], ""]:
-        if word[:1].isupper() and word != "The":
-            run.append(word)
-            continue
-        if len(run) >= len(best) and run:
-            best = run[:3]
-        run = []
-    return best
-
-
-def institutions_of(text: str) -> frozenset[str]:
-    """Folded names of institutions a text names (KCN Đại An, Phả Lại power plant)."""
-    found = []
-    for match in _VI_HEAD.finditer(text):
-        name = _capitalised(_NAME_WORD.findall(text[match.end():match.end() + 60]))
-        if name:
-            found.append(" ".join(name))
-    for match in _EN_HEAD.finditer(text):
-        before = _NAME_WORD.findall(text[max(0, match.start() - 60):match.start()])
-        name = list(reversed(_capitalised(list(reversed(before)))))
-        if name:
-            found.append(" ".join(name))
-    return frozenset(fold(name) for name in found)
 
 
 _SURNAMES = frozenset("""nguyen tran le pham hoang huynh phan vu vo dang bui do ho ngo duong ly dinh mai trinh doan
