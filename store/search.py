@@ -38,11 +38,14 @@ def index_article(session: Session, article_id: int, title_words: str, text_word
 
 
 def index_articles(session: Session, rows: Sequence[tuple[int, str, str]]) -> None:
-    """Make new articles findable, (id, title words, text words) each, in one statement."""
+    """Make new articles findable, (id, title words, text words) each, in one statement.
+
+    One INSERT with many VALUES rows, not an executemany: psycopg runs those in pipeline mode, and a
+    worker whose database connection was cut mid-pipeline was seen waiting on it for good."""
     if rows:
-        session.execute(insert(ArticleSearch), [
+        session.execute(insert(ArticleSearch).values([
             {"article_id": article_id, "title": title, "body": f"{title} {words}".strip()}
-            for article_id, title, words in rows])
+            for article_id, title, words in rows]))
 
 
 def unindexed_ids(session: Session, limit: int = 1000) -> list[int]:
