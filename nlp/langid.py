@@ -49,6 +49,10 @@ def has_diacritics(text: str, share: float = 0.15) -> bool:
     return bool(words) and sum(1 for w in words if _has_vi_mark(w)) / len(words) >= share
 
 
+def _latin(ch: str) -> bool:
+    return ch.isascii() or "\u00c0" <= ch <= "\u024f" or "\u1e00" <= ch <= "\u1eff"
+
+
 def detect_language(text: str) -> str:
     """ISO 639-1 code of the text's language: 'vi', 'en', another script's code, or 'und'."""
     sample = text[:4000]
@@ -56,15 +60,15 @@ def detect_language(text: str) -> str:
     if not words:
         return "und"
     letters = [w[0] for w in words[:400]]
-    names = [unicodedata.name(ch, "") for ch in letters if not ch.isascii()]  # ASCII letters name no script
+    names = [unicodedata.name(ch, "") for ch in letters if not _latin(ch)]  # Latin letters name no script
     for marker, code in _SCRIPTS:
         hits = sum(1 for name in names if marker in name)
         if hits > len(letters) / 3:
             return code
     counts = Counter(w.lower() for w in words)  # news repeats its words: each distinct one is judged once
     marked = sum(n for w, n in counts.items() if _has_vi_mark(w))
-    vi_plain = sum(n for w, n in counts.items() if w in _VI_UNACCENTED)
-    en = sum(n for w, n in counts.items() if w in _EN)
+    vi_plain = sum(counts[w] for w in _VI_UNACCENTED)
+    en = sum(counts[w] for w in _EN)
     n = len(words)
     if marked / n > 0.15:
         return "vi"

@@ -196,7 +196,14 @@ class StoreItems:
 
         def write(session: Any) -> list[str]:
             counts: Counter[tuple[str, str]] = Counter()
-            outcomes = [self._record(session, item, counts) for item in items]
+            pages: list[tuple[int, FetchedPage]] = []
+            outcomes = [self._record(session, item, counts, pages, i) for i, item in enumerate(items)]
+            if pages:  # the pages of the batch go on the queue in multi-row statements
+                queued = repo.queue_pages(session, [page_values(page, self.run_id) for _, page in pages])
+                for (i, page), went_in in zip(pages, queued, strict=True):
+                    if not went_in:
+                        counts[page.source_id, "duplicates"] += 1
+                        outcomes[i] = "duplicate"
             repo.count_crawl_many(session, {(self.run_id, *key): n for key, n in counts.items()})
             return outcomes
 
@@ -236,7 +243,8 @@ class StoreItems:
             self.dirty.add(str(getattr(item, "origin", None) or getattr(item, "url", "")))
         return ["error"] * len(items)
 
-    def _record(self, session: Any, item: Any, counts: Counter[tuple[str, str]]) -> str:
+    def _record(self, session: Any, item: Any, counts: Counter[tuple[str, str]],
+                pages: list[tuple[int, FetchedPage]], index: int) -> str:
         if isinstance(item, KnownUrl):
             counts[item.source_id, "duplicates"] += 1
             return "known"
@@ -255,10 +263,8 @@ class StoreItems:
             return "error"
         if isinstance(item, FetchedPage):
             counts[item.source_id, "fetched"] += 1
-            if repo.queue_page(session, page_values(item, self.run_id)):
-                return "queued"
-            counts[item.source_id, "duplicates"] += 1
-            return "duplicate"
+            pages.append((index, item))  # queued with the rest of the batch; "duplicate" if it was there
+            return "queued"
         raise TypeError(f"unexpected record {type(item).__name__}")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import hashlib
 import logging
+from copy import copy
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urljoin
@@ -13,6 +14,7 @@ import lxml.html
 import trafilatura
 from htmldate import find_date
 from trafilatura.metadata import examine_meta, extract_author, extract_meta_json, extract_title
+from trafilatura.settings import Extractor
 
 from nlp.langid import detect_language
 from nlp.normalise import clean_text, fold
@@ -136,13 +138,19 @@ def _without_deleted_elements(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElem
     return tree
 
 
+_EXTRACTORS = {
+    fast: Extractor(output_format="python", fast=fast, precision=True, comments=False, tables=False, dedup=False,
+                    with_metadata=False)
+    for fast in (True, False)
+}
+
+
 def _text(tree: lxml.html.HtmlElement, url: str, fast: bool) -> str:
     if fast:
         tree = _without_deleted_elements(tree)
-    doc = trafilatura.bare_extraction(
-        tree, url=url, with_metadata=False, include_comments=False, include_tables=False,
-        favor_precision=True, deduplicate=False, fast=fast,
-    )
+    options = copy(_EXTRACTORS[fast])  # built once: reading trafilatura's settings costs more than the copy
+    options.url = options.source = url
+    doc = trafilatura.bare_extraction(tree, url=url, options=options)
     return (getattr(doc, "text", None) or "") if doc is not None else ""
 
 

@@ -24,7 +24,7 @@ from store.models import (
     utcnow,
 )
 from store.queue import urgency_key
-from store.upsert import insert_new
+from store.upsert import insert_new, insert_new_many
 
 SYSTEM_ACTOR = "system"
 
@@ -60,9 +60,10 @@ def insert_article(session: Session, values: dict[str, Any]) -> int | None:
     return insert_new(session, Article.__table__, values)
 
 
-def queue_page(session: Session, values: dict[str, Any]) -> int | None:
-    """Put a fetched page on the extraction queue unless the same announced URL is queued already."""
-    return insert_new(session, Page.__table__, values)
+def queue_pages(session: Session, rows: list[dict[str, Any]]) -> list[bool]:
+    """Put fetched pages on the extraction queue in few statements; for each, whether it was queued
+    (false: the same announced URL is queued already, or comes earlier in `rows`)."""
+    return insert_new_many(session, Page.__table__, rows)
 
 
 def pending_page_ids(session: Session, limit: int = 5000) -> list[int]:

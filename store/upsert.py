@@ -8,20 +8,41 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 
+def _insert(session: Session, table: Any) -> Any:
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(table)
+    if dialect == "sqlite":
+        return sqlite.insert(table)
+    raise RuntimeError(f"unsupported database dialect {dialect}")  # pragma: no cover - not a supported target
+
+
 def insert_new(session: Session, table: Any, values: dict[str, Any], unique: str | tuple[str, ...] = "url_hash"
                ) -> int | None:
     """Insert into the table unless its `unique` key (a column, or columns) is taken; the new id, or None.
 
     A Core insert on the table: the ORM's bulk machinery costs more than the row on this hot path.
     """
-    dialect = session.get_bind().dialect.name
-    insert: Any
-    if dialect == "postgresql":
-        insert = postgresql.insert(table)
-    elif dialect == "sqlite":
-        insert = sqlite.insert(table)
-    else:  # pragma: no cover - other databases are not supported targets
-        raise RuntimeError(f"unsupported database dialect {dialect}")
     columns = [unique] if isinstance(unique, str) else list(unique)
-    statement = insert.on_conflict_do_nothing(index_elements=columns).returning(table.c.id)
+    statement = _insert(session, table).on_conflict_do_nothing(index_elements=columns).returning(table.c.id)
     return session.execute(statement, values).scalar_one_or_none()
+
+
+def insert_new_many(session: Session, table: Any, rows: list[dict[str, Any]], unique: str = "url_hash",
+                    chunk: int = 100) -> list[bool]:
+    """Insert the rows whose `unique` key is free, in multi-row statements; for each row, whether it went in.
+
+    Of rows sharing a key, only the first can go in: the others are reported as not inserted, as they
+    would be one by one. Every row needs the same columns.
+    """
+    inserted: list[bool] = []
+    for start in range(0, len(rows), chunk):
+        part = rows[start:start + chunk]
+        statement = (_insert(session, table).values(part).on_conflict_do_nothing(index_elements=[unique])
+                     .returning(table.c[unique]))
+        taken = set(session.execute(statement).scalars())
+        for row in part:
+            key = row[unique]
+            inserted.append(key in taken)
+            taken.discard(key)  # a later row with the same key did not go in
+    return inserted
