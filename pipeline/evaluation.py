@@ -9,10 +9,12 @@ from config.settings import Settings
 from nlp.analyse import Document
 from nlp.corpus import RELEVANCE, SENTIMENTS, TOPICS, Example, load, seed_files
 from nlp.evaluate import classification_metrics
+from nlp.normalise import clean_text
 from pipeline.demo.sites import load_sites
 from pipeline.resources import build_analyser
 
-NAMED = ("seed-test", "demo", "vntc", "uit-vsfc", "reintel", "claims-dev", "claims-heldout")
+NAMED = ("seed-test", "demo", "vntc", "vntc-tiers", "uit-vsfc", "reintel", "claims-dev", "claims-heldout")
+TIER_LABELS = Path(__file__).resolve().parent.parent / "nlp" / "tiers" / "vntc_tiers.jsonl"
 VNTC_TOPICS = {  # VNTC's 2005-06 sections onto our codes (sport results without a local angle are 'other')
     "Chinh tri Xa hoi": "politics", "Doi song": "society", "Khoa hoc": "science_technology",
     "Kinh doanh": "economy", "Phap luat": "security_law", "Suc khoe": "society", "The gioi": "other",
@@ -54,6 +56,8 @@ def public_examples(name: str, data: Path) -> list[Example]:
                 title, _, body = row["text"].strip().partition("\n")
                 out.append(Example(id=f"vntc-{i}", title=title, text=body, lang="vi", topic=VNTC_TOPICS[row["label"]]))
         return out
+    if name == "vntc-tiers":
+        return tier_examples(data)
     if name == "uit-vsfc":
         rows = json.loads((data / "uit-vsfc" / "UIT-VSFC-test.json").read_text(encoding="utf-8"))
         return [Example(id=f"vsfc-{i}", title="", text=r["sentence"], lang="vi", sentiment=r["sentiment"])
@@ -65,9 +69,38 @@ def public_examples(name: str, data: Path) -> list[Example]:
                 for r in csv.DictReader(fh) if r.get("label") in ("0", "1")]
 
 
+def tier_examples(data: Path, labels: Path = TIER_LABELS) -> list[Example]:
+    """Real VNTC news that names a place of the region, with hand-given tiers (focus / mention / none).
+
+    The project keeps only the labels (split, file, tier, reason); the texts are read from the data set.
+    """
+    import gzip
+    import json
+
+    wanted: dict[tuple[str, str], str] = {}
+    with labels.open(encoding="utf-8") as fh:
+        for line in fh:
+            row = json.loads(line)
+            wanted[(row["split"], row["file"])] = row["tier"]
+    out = []
+    for split in sorted({s for s, _ in wanted}):
+        with gzip.open(data / "vntc" / f"{split}.jsonl.gz", "rt", encoding="utf-8") as fh:
+            for line in fh:
+                row = json.loads(line)
+                tier = wanted.get((split, row["file"]))
+                if tier is not None:
+                    title, _, body = row["text"].strip().partition("\n")
+                    out.append(Example(id=f"{split}/{row['file']}", title=clean_text(title), text=clean_text(body),
+                                       lang="vi", relevance=tier))
+    if len(out) != len(wanted):
+        missing = len(wanted) - len(out)
+        raise EvaluationError(f"thiếu bài trong dữ liệu / {missing} labeled articles not found in {data}")
+    return out
+
+
 def examples_for(name: str, data: Path | None = None) -> tuple[list[Example], dict[str, float]]:
     """Examples for a name or a path, and the source prior to use per example id."""
-    if name in ("vntc", "uit-vsfc", "reintel"):
+    if name in ("vntc", "vntc-tiers", "uit-vsfc", "reintel"):
         return public_examples(name, data or Path("../shared/data")), {}
     if name == "seed-test":
         return load(seed_files(), split="test"), {}

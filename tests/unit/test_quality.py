@@ -95,3 +95,22 @@ def test_named_public_evaluations_run(name):
     report = evaluate(load_settings(), examples[:300], {})
     task = {"vntc": "topic", "uit-vsfc": "sentiment", "reintel": "flagged"}[name]
     assert report[task]["n"] == 300 and report[task]["confusion"]
+
+
+def test_relevance_tiers_on_real_news():
+    """Hand-labeled tiers of real VNTC news that names a place of the region (labels in nlp/tiers/)."""
+    from pathlib import Path
+
+    from pipeline.evaluation import examples_for
+
+    data = Path(__file__).resolve().parents[3] / "shared" / "data"
+    if not data.is_dir():
+        import os
+
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must have the shared data at {data}")
+        pytest.skip(f"no shared data at {data}")
+    examples, _ = examples_for("vntc-tiers", data)
+    assert len(examples) >= 300 and {e.relevance for e in examples} == {"focus", "mention", "none"}
+    tiers = evaluate(load_settings(), examples, {})["relevance"]
+    assert tiers["accuracy"] >= 0.62 and tiers["per_class"]["focus"]["f1"] >= 0.58
