@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from nlp.normalise import fold
+from nlp.normalise import fold, normalise_tone_marks
 
 FOCUS = "focus"
 MENTION = "mention"
@@ -48,6 +48,7 @@ class Gazetteer:
     region_name: str = ""
     support_words: tuple[str, ...] = ()
     _by_spelling: dict[str, GazetteerEntry] = field(default_factory=dict, repr=False)
+    _marked_spellings: dict[str, set[str]] = field(default_factory=dict, repr=False)
     _pattern: re.Pattern[str] | None = field(default=None, repr=False)
 
     @classmethod
@@ -85,6 +86,7 @@ class Gazetteer:
         for entry in self.entries:
             for name in entry.names:
                 self._by_spelling.setdefault(_fold_name(name), entry)
+                self._marked_spellings.setdefault(_fold_name(name), set()).add(_as_written(name))
         spellings = sorted(self._by_spelling, key=len, reverse=True)
         alternation = "|".join(re.escape(s).replace(r"\ ", r"\s+") for s in spellings)
         self._pattern = re.compile(r"(?<![\w])(" + alternation + r")(?![\w])")
@@ -92,6 +94,23 @@ class Gazetteer:
     def entry_for(self, folded_match: str) -> GazetteerEntry:
         """The entry a folded matched spelling belongs to."""
         return self._by_spelling[re.sub(r"\s+", " ", folded_match)]
+
+    def other_marks(self, folded_match: str, original: str) -> bool:
+        """True when the text writes the name with diacritics that none of its spellings has.
+
+        Names are matched on folded text so that unaccented writing is found ("Chi Linh"), but written
+        with marks, "chị Linh" or "tự kỷ" are other words, not Chí Linh or Tứ Kỳ.
+        """
+        written = _as_written(original)
+        spellings = self._marked_spellings.get(re.sub(r"\s+", " ", folded_match), set())
+        if fold(written) == written or all(fold(s) == s for s in spellings):  # unaccented writing or spellings
+            return False
+        return written not in spellings
+
+
+def _as_written(name: str) -> str:
+    """A spelling compared as written: marks kept, one tone convention, lower case, single spaces."""
+    return re.sub(r"\s+", " ", normalise_tone_marks(name).lower().replace("–", "-")).strip()
 
 
 def _fold_name(name: str) -> str:
@@ -132,6 +151,26 @@ def _word_before(folded: str, start: int) -> str:
 def _original_word_before(text: str, start: int) -> str:
     m = re.search(r"(\w+)\s*$", text[:start])
     return m.group(1) if m else ""
+
+
+def _starts_sentence(text: str, word_start: int) -> bool:
+    """True when the word at `word_start` opens a sentence (its capital says nothing about a name)."""
+    before = text[:max(0, word_start)].rstrip(" \t")
+    return not before or before[-1] in ".!?:\n\"“'‘(-–"
+
+
+def _lower_syllable(original: str, entry: GazetteerEntry, admin: set[str]) -> bool:
+    """True when one of the last two syllables, which every spelling of the name capitalises, is written in
+    lower case ("chí Linh"): in text that uses capitals, that is a common phrase, not the name. The proper
+    part of a name is its last two syllables ("nhiệt điện Phả Lại" is the name written in running text)."""
+    written = original.split()
+    spellings = [n.split() for n in entry.names
+                 if _fold_name(n) == _fold_name(original) and len(n.split()) == len(written)]
+    if not spellings or not any(w[:1].isupper() for w in written):  # all lower case: the older rule decides
+        return False
+    return all(any(s[:1].isupper() and w[:1].islower() and fold(w) not in admin  # "<name> city" is the name
+                   for s, w in zip(spelling[-2:], written[-2:], strict=False))
+               for spelling in spellings)
 
 
 def _excluded(gaz: Gazetteer, entry: GazetteerEntry, full: str, folded: str, start: int, end: int
@@ -175,13 +214,19 @@ def assess(title: str, text: str, gazetteer: Gazetteer) -> RelevanceResult:
     provisional: list[tuple[GazetteerEntry, int, int, bool]] = []
     for entry, start, end in candidates:
         original = full[start:end]
+        if gazetteer.other_marks(folded[start:end], original):
+            dropped.append(f"'{original}': từ khác, khác dấu / another word (other diacritics)")
+            continue
         reason = _excluded(gazetteer, entry, full, folded, start, end)
         prev_word = _word_before(folded, start)
         has_admin = prev_word in admin
-        if reason is None and entry.kind == "province":
+        if reason is None:
             prev_original = _original_word_before(full, start)
-            if prev_original[:1].isupper() and fold(prev_original) in gazetteer.person_name_prefixes:
+            if (prev_original[:1].isupper() and fold(prev_original) in gazetteer.person_name_prefixes
+                    and (entry.kind == "province" or not _starts_sentence(full, start - len(prev_original)))):
                 reason = f"'{original}': tên người / a person's name ({prev_original} {original})"
+        if reason is None and has_upper and not has_admin and _lower_syllable(original, entry, admin):
+            reason = f"'{original}': viết thường, danh từ chung / not written as a proper name"
         if reason is None and has_upper and not any(ch.isupper() for ch in original) and not has_admin:
             reason = f"'{original}': viết thường, danh từ chung / lower case, a common noun"
         if reason:

@@ -98,3 +98,31 @@ def test_institutions_and_validity_dates_are_in_the_gazetteer():
     assert all(str(by_id[d].get("valid_to")) == "2025-06-30" for d in ("kinh-mon", "gia-loc", "cam-giang"))
     result = assess("Đại học Sao Đỏ tuyển sinh", "Trường Đại học Sao Đỏ công bố chỉ tiêu năm nay.", GAZ)
     assert result.tier == "focus"
+
+
+@pytest.mark.parametrize("title,text,why", [
+    # written with other diacritics: other words that fold to a name of the region
+    ("Thư gửi chị Linh", "Chị Linh thân mến, em đọc thư chị nhiều lần." + FILLER, "khác dấu"),
+    ("Trẻ tự kỷ cần được phát hiện sớm", "Nhiều phụ huynh chưa biết trẻ tự kỷ cần can thiệp sớm." + FILLER, "khác dấu"),
+    ("Cầu thủ chơi hai đường chuyền đẹp", "Anh có hai đường chuyền quyết định trong trận." + FILLER, "khác dấu"),
+    ("Bão Hải Đường đổ bộ Đài Loan", "Cơn bão Hải Đường gây mưa lớn ở Đài Loan." + FILLER, "khác dấu"),
+    # a person's name: a surname before the name, in the middle of a sentence
+    ("Phiên tòa xử phóng viên", "Theo lời khai của ông Lê Thanh Hà, hồ sơ đã được gửi đi." + FILLER, "tên người"),
+    ("Bệnh viện tư vấn trực tuyến", "Phó giáo sư Trần Bình Giang cho biết ca mổ thành công." + FILLER, "tên người"),
+    # not written as a proper name in text that uses capitals
+    ("Chuyện gia đình", "Anh ấy có chí Linh hoạt trong mọi việc, vợ anh cho biết." + FILLER, "viết thường"),
+])
+def test_words_that_only_fold_to_a_name_are_not_the_region(title, text, why):
+    result = assess(title, text, GAZ)
+    assert result.tier == "none" and any(why in reason for reason in result.dropped), result.dropped
+
+
+@pytest.mark.parametrize("title,text", [
+    ("Về xứ Đông mùa vải chín", "Du khách về xứ Đông dịp lễ hội Côn Sơn, Chí Linh đông vui."),
+    ("Investors flock to Hai Duong city", "New plants opened in Hai Duong city and Cam Giang district this year."),
+    ("Hải Dương City đón nhà đầu tư Nhật", "Đoàn doanh nghiệp Nhật Bản thăm Hải Dương City và huyện Cẩm Giàng."),
+    ("Nhiệt điện Phả Lại tăng công suất", "Công ty nhiệt điện Phả Lại ở Chí Linh vận hành thêm tổ máy mới."),
+    ("Nong dan Chi Linh thu hoach vai", "Nguoi dan Chi Linh va Thanh Ha phan khoi vi vai duoc gia."),
+])
+def test_names_as_the_press_writes_them_still_count(title, text):
+    assert tier(title, text) == "focus"
