@@ -7,12 +7,13 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from nlp.calibration import RiskCalibration
 from nlp.features import prepare
 from nlp.langid import detect_language, has_diacritics
 from nlp.models import ModelBundle
 from nlp.normalise import clean_text
 from nlp.relevance import Gazetteer, RelevanceResult, assess
-from nlp.risk import RiskInput, RiskRules, score
+from nlp.risk import RiskInput, RiskRules, score, vn_number
 from nlp.tokenise import entities
 
 logger = logging.getLogger(__name__)
@@ -71,6 +72,7 @@ class Analyser:
     rules: RiskRules
     topic_labels: dict[str, str]
     threshold: float = 0.5
+    calibration: RiskCalibration | None = None
     with_entities: bool = True
     models_without_signal: bool = True
     timings: dict[str, float] = field(default_factory=dict)
@@ -132,8 +134,13 @@ class Analyser:
             distortion_probability=p_distorted, relevant=relevance.tier != "none",
             source_kind=doc.source_kind, source_prior=doc.source_prior,
         ), self.rules)
-        flagged = risk.risk >= self.threshold
-        reasons = list(risk.reasons)
+        value, components, reasons = risk.risk, dict(risk.components), list(risk.reasons)
+        if self.calibration is not None:  # the score an analyst sees is the calibrated probability
+            value = self.calibration.apply(risk.risk)
+            components["raw_risk"] = risk.risk
+            reasons.append(f"Xác suất xuyên tạc đã hiệu chỉnh {round(value * 100)}% từ điểm thô "
+                           f"{vn_number(risk.risk)} / calibrated probability")
+        flagged = value >= self.threshold
         if relevance.places:
             reasons.append("Địa danh: " + ", ".join(relevance.places[:6]))
         found_entities: list[dict[str, str]] = []
@@ -154,7 +161,7 @@ class Analyser:
             id=doc.id, lang=lang, relevance=relevance.tier, relevance_score=relevance.score,
             topic=topic, topic_scores={k: round(v, 4) for k, v in topic_scores.items()},
             sentiment=sentiment, sentiment_score=round(sentiment_scores[sentiment], 4),
-            risk=risk.risk, flagged=flagged, reasons=reasons,
+            risk=value, flagged=flagged, reasons=reasons,
             places=relevance.places, model_version=self.models.version, entities=found_entities,
-            risk_components=risk.components, errors=errors,
+            risk_components=components, errors=errors,
         )

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,9 @@ from nlp.models import ModelBundle
 logger = logging.getLogger(__name__)
 
 Progress = Callable[[str], None]
+
+
+HEADS = (("topic", 8.0), ("sentiment", 4.0), ("distortion", 20.0))  # task and regularisation C
 
 
 class TrainingError(ValueError):
@@ -78,7 +82,7 @@ def train_bundle(examples: Sequence[Example], sources: Sequence[Path] = (),
         raise TrainingError("không có mẫu huấn luyện / no training examples")
     features = text_features()
     features.fit([prepare(ex.title, ex.text) for ex in train])
-    for task, c in (("topic", 8.0), ("sentiment", 4.0), ("distortion", 20.0)):
+    for task, c in HEADS:
         say(f"huấn luyện / training {task} on {len(_pairs(train, task))} examples")
         fitted[task] = _fit(task, features, _pairs(train, task), c)
         held = _pairs(test, task)
@@ -96,3 +100,37 @@ def train_bundle(examples: Sequence[Example], sources: Sequence[Path] = (),
         "metrics_heldout": metrics,
     }
     return ModelBundle(features, fitted, card)
+
+
+def fold_of(example_id: str, folds: int) -> int:
+    """A stable fold for an example id (its hash), so a rerun makes the same folds."""
+    return int(hashlib.sha256(f"fold:{example_id}".encode()).hexdigest(), 16) % folds
+
+
+def out_of_fold(examples: Sequence[Example], folds: int = 5, base: ModelBundle | None = None,
+                tasks: Sequence[str] = ("topic", "sentiment", "distortion"),
+                ) -> Iterator[tuple[list[Example], ModelBundle]]:
+    """For each fold: its examples, and a bundle whose classifier heads for `tasks` were fitted without them
+    (the other heads are the `base` bundle's).
+
+    The shared text features (hashing and IDF weights, no labels) are the base bundle's, or fitted once
+    on all the examples.
+    """
+    if folds < 2:
+        raise TrainingError("cần ít nhất 2 phần / needs at least two folds")
+    texts = [prepare(ex.title, ex.text) for ex in examples]
+    features = base.features if base is not None else text_features()
+    matrix = features.transform(texts) if base is not None else features.fit_transform(texts)
+    of = [fold_of(ex.id, folds) for ex in examples]
+    for k in range(folds):
+        rest = [i for i, f in enumerate(of) if f != k]
+        heads: dict[str, Any] = dict(base.heads) if base is not None else {}
+        for task, c in HEADS:
+            if task not in tasks:
+                continue
+            rows = [i for i in rest if _pairs([examples[i]], task)]
+            labels = [_pairs([examples[i]], task)[0][1] for i in rows]
+            if len(set(labels)) < 2:
+                raise TrainingError(f"{task}: cần ít nhất 2 nhãn / needs at least two labels in fold {k}")
+            heads[task] = classifier_head(c=c).fit(matrix[rows], labels)
+        yield [examples[i] for i, f in enumerate(of) if f == k], ModelBundle(features, heads, {"version": f"fold-{k}"})

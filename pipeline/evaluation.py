@@ -7,6 +7,7 @@ from typing import Any
 
 from config.settings import Settings
 from nlp.analyse import Document
+from nlp.calibration import expected_calibration_error, reliability
 from nlp.corpus import RELEVANCE, SENTIMENTS, TOPICS, Example, load, seed_files
 from nlp.evaluate import classification_metrics
 from nlp.normalise import clean_text
@@ -138,6 +139,10 @@ def evaluate(settings: Settings, examples: list[Example], priors: dict[str, floa
             scores = [r.risk_components.get("classifier", 0.0) for e, r in zip(examples, results, strict=True)
                       if e.distorted is not None]
             report["distortion_roc_auc"] = round(float(roc_auc_score(gold, scores)), 4)
+        rows = reliability([r.risk for e, r in zip(examples, results, strict=True) if e.distorted is not None],
+                           [bool(e.distorted) for e in examples if e.distorted is not None])
+        report["risk_reliability"] = {"calibrated": analyser.calibration is not None,
+                                      "expected_calibration_error": expected_calibration_error(rows), "bins": rows}
     return report
 
 

@@ -10,12 +10,13 @@ import sklearn
 import yaml
 
 from config.settings import Settings, SettingsError
-from nlp.analyse import Analyser
-from nlp.corpus import load, seed_files
+from nlp.analyse import Analyser, Document
+from nlp.calibration import RiskCalibration
+from nlp.corpus import Example, load, seed_files, split_of
 from nlp.models import DEFAULT_DIR, ModelBundle, ModelLoadError, load_bundle
 from nlp.relevance import Gazetteer
 from nlp.risk import RiskRules
-from nlp.train import train_bundle
+from nlp.train import out_of_fold, train_bundle
 
 logger = logging.getLogger(__name__)
 
@@ -53,17 +54,49 @@ def load_models(settings: Settings) -> ModelBundle:
             pass
         logger.warning("%s; rebuilding the default model from the seed corpus into %s", exc, cache)
         files = seed_files()
-        bundle = train_bundle(load(files), files)
+        examples = load(files)
+        bundle = train_bundle(examples, files)
+        bundle.card["risk_calibration"] = calibrate(settings, examples, bundle)
         bundle.save(cache)
         return bundle
 
 
-def build_analyser(settings: Settings, with_entities: bool = True, models_without_signal: bool = True) -> Analyser:
-    """An analyser from the settings' config directory and model."""
+def calibrate(settings: Settings, examples: list[Example], bundle: ModelBundle, folds: int = 5,
+              progress: Any = None) -> dict[str, Any]:
+    """The risk calibration for the model card: raw risk scores of the training split's labeled examples,
+    each scored by sentiment and distortion heads fitted without its fold, mapped onto what was true.
+
+    The topic head (it only decides whether a topic is sensitive) and the features are the bundle's.
+    """
+    labeled = [e for e in examples if split_of(e.id) == "train" and e.distorted is not None]
+    raws: list[float] = []
+    truth: list[bool] = []
+    for k, (part, fold_bundle) in enumerate(out_of_fold(labeled, folds, base=bundle,
+                                                         tasks=("sentiment", "distortion"))):
+        if progress is not None:
+            progress(f"hiệu chỉnh / calibrating: fold {k + 1}/{folds} ({len(part)} examples)")
+        analyser = build_analyser(settings, with_entities=False, models=fold_bundle)
+        analyser.calibration = None
+        results = analyser.analyse_many([Document(id=e.id, title=e.title, text=e.text, lang=e.lang,
+                                                  source_kind=e.source_kind) for e in part])
+        raws += [r.risk for r in results]
+        truth += [bool(e.distorted) for e in part]
+    fitted = RiskCalibration.fit(raws, truth)
+    return {**fitted.to_dict(), "folds": folds, "examples": len(raws), "distorted": sum(truth)}
+
+
+def build_analyser(settings: Settings, with_entities: bool = True, models_without_signal: bool = True,
+                   models: ModelBundle | None = None) -> Analyser:
+    """An analyser from the settings' config directory and model (or the given models)."""
     gazetteer = Gazetteer.from_dict(read_yaml(settings.config_file("gazetteer.yaml")))
     rules = RiskRules.from_dict(read_yaml(settings.config_file("risk_rules.yaml")))
     taxonomy = read_yaml(settings.config_file("taxonomy.yaml"))
     labels = {code: str(v.get("vi", code)) for code, v in (taxonomy.get("topics") or {}).items()}
-    return Analyser(gazetteer=gazetteer, models=load_models(settings), rules=rules, topic_labels=labels,
-                    threshold=settings.risk_threshold, with_entities=with_entities,
+    models = models or load_models(settings)
+    try:
+        calibration = RiskCalibration.from_dict(models.card.get("risk_calibration"))
+    except (TypeError, ValueError) as exc:
+        raise ModelLoadError(f"mô hình {models.version}: hiệu chỉnh hỏng / broken risk calibration: {exc}") from exc
+    return Analyser(gazetteer=gazetteer, models=models, rules=rules, topic_labels=labels,
+                    threshold=settings.risk_threshold, calibration=calibration, with_entities=with_entities,
                     models_without_signal=models_without_signal)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -57,6 +58,14 @@ def cmd_train(args: argparse.Namespace) -> int:
                               progress=lambda m: err_console.print(m))
     except (CorpusError, TrainingError) as exc:
         raise CliError(str(exc)) from exc
+    if args.calibration_folds:
+        from pipeline.resources import calibrate
+
+        try:
+            bundle.card["risk_calibration"] = calibrate(settings_of(args), examples, bundle, args.calibration_folds,
+                                                        progress=lambda m: err_console.print(m))
+        except (TrainingError, ValueError) as exc:
+            raise CliError(f"không hiệu chỉnh được / cannot calibrate the risk: {exc}") from exc
     out = Path(args.out) if args.out else Path("var") / "models" / bundle.version
     bundle.save(out)
     claims: dict[str, Any] | None = None
@@ -83,6 +92,14 @@ def cmd_eval(args: argparse.Namespace) -> int:
         result = evaluate_named(settings, args.data)
     except EvaluationError as exc:
         raise CliError(str(exc)) from exc
+    reliability = result.get("risk_reliability")
+    if reliability is not None:
+        from pipeline.reliability_plot import write_reliability_plot
+
+        name = re.sub(r"[^\w.-]+", "-", Path(args.data).stem if Path(args.data).is_file() else args.data)
+        plot = Path(args.plot) if args.plot else Path("var") / "eval" / f"reliability-{name}.png"
+        reliability["plot"] = str(write_reliability_plot(reliability["bins"],
+                                                         reliability["expected_calibration_error"], name, plot))
     sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
     return 0
 
@@ -96,9 +113,15 @@ def register(sub: Any) -> None:
     p.add_argument("--version", metavar="NAME", help="tên phiên bản mô hình / model version name")
     p.add_argument("--analyst-labels", action="store_true",
                    help="thêm quyết định của cán bộ từ CSDL / add analysts' decisions from the database")
+    p.add_argument("--calibration-folds", type=int, default=5, metavar="N",
+                   help="số phần để hiệu chỉnh điểm rủi ro (0: không) / folds for the risk calibration (0: none)")
     p.set_defaults(func=cmd_train)
 
     p = add_command(sub, "eval", "đánh giá mô hình / evaluate on labeled data (JSON metrics)")
     p.add_argument("--data", required=True, metavar="FILE|NAME",
-                   help="JSONL có nhãn hoặc tên / labeled JSONL or a name: seed-test, demo, vntc, uit-vsfc, reintel")
+                   help="JSONL có nhãn hoặc tên / labeled JSONL or a name: seed-test, demo, vntc, vntc-tiers, "
+                        "uit-vsfc, reintel, claims-dev, claims-heldout")
+    p.add_argument("--plot", metavar="PNG",
+                   help="nơi ghi biểu đồ độ tin cậy / where to write the reliability plot "
+                        "(default var/eval/reliability-NAME.png)")
     p.set_defaults(func=cmd_eval)

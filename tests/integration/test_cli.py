@@ -213,13 +213,17 @@ def test_train_writes_a_versioned_model_with_a_card_and_uses_analyst_decisions(t
                                  "lang": "vi", "topic": "economy", "sentiment": "neutral"},
                                 ensure_ascii=False) + "\n", encoding="utf-8")
     out = tmp_path / "model"
-    result = run("train", "--data", str(extra), "--analyst-labels", "--version", "test-1", "--out", str(out), db=db)
+    result = run("train", "--data", str(extra), "--analyst-labels", "--version", "test-1", "--out", str(out),
+                 "--calibration-folds", "2", db=db)
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout)
     assert summary["version"] == "test-1" and summary["metrics_heldout"]["topic"]["accuracy"] > 0.5
     card = json.loads((out / "card.json").read_text("utf-8"))
     assert any(d.get("path") == "extra.jsonl" for d in card["data"])
     assert any(d.get("analyst_decisions", 0) >= 1 for d in card["data"])
+    calibration = card["risk_calibration"]  # raw risk -> probability, fitted out of fold
+    assert calibration["folds"] == 2 and calibration["distorted"] > 0 and len(calibration["x"]) >= 2
+    assert calibration["y"] == sorted(calibration["y"]) and 0 <= calibration["y"][0] <= calibration["y"][-1] <= 1
     thresholds = json.loads((out / "claims.json").read_text("utf-8"))  # no claim link decided yet: kept
     assert thresholds["learnt"] is False and summary["claim_thresholds"] == thresholds
     assert {p.name for p in out.iterdir()} >= {"features.skops", "topic.skops", "sentiment.skops",
@@ -240,3 +244,22 @@ def test_eval_prints_per_class_metrics_and_confusion(tmp_path: Path):
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["n"] == 2 and "per_class" in report["topic"] and "confusion" in report["topic"]
+
+
+def test_eval_writes_a_reliability_plot_of_the_risk(tmp_path: Path):
+    rows = [{"id": f"r{i}", "title": title, "text": title * 3, "lang": "vi", "source_kind": kind,
+             "distorted": distorted}
+            for i, (title, kind, distorted) in enumerate([
+                ("Chính quyền Hải Dương bưng bít sự thật, dân bị đàn áp dã man", "overseas_vietnamese", True),
+                ("Nghe nói chủ tịch tỉnh Hải Dương nhận hối lộ hàng chục tỷ", "blog", True),
+                ("Hải Dương khai mạc lễ hội mùa xuân Côn Sơn – Kiếp Bạc", "domestic", False),
+                ("Tỉnh Hải Dương tổ chức hội nghị xúc tiến đầu tư", "domestic", False)])]
+    data = tmp_path / "flags.jsonl"
+    data.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    plot = tmp_path / "plots" / "reliability.png"
+    result = run("eval", "--data", str(data), "--plot", str(plot))
+    assert result.returncode == 0, result.stderr
+    reliability = json.loads(result.stdout)["risk_reliability"]
+    assert reliability["calibrated"] and reliability["plot"] == str(plot)
+    assert sum(b["n"] for b in reliability["bins"]) == 4 and 0 <= reliability["expected_calibration_error"] <= 1
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
