@@ -32,7 +32,7 @@ def synthetic_claims(base: list[KnownClaim], n: int, seed: int = 7) -> list[Know
     import re
 
     settings = load_settings()
-    gazetteer = read_yaml(settings.config_file("gazetteer.yaml"))
+    gazetteer = read_yaml(settings.gazetteer_file())
     places = [str(e["names"][0]) for e in gazetteer.get("entries", []) if e.get("names")]
     rng = random.Random(seed)
     out = list(base)

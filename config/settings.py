@@ -21,6 +21,9 @@ def default_config_dir() -> Path:
     return Path(__file__).resolve().parent
 
 
+DEFAULT_GAZETTEER = "hai-duong"
+
+
 class Settings(BaseSettings):
     """Every setting the programs read; env prefix HDM_, nested keys with '__'."""
 
@@ -28,6 +31,7 @@ class Settings(BaseSettings):
 
     database_url: str = "sqlite:///var/hdmonitor.db"
     config_dir: Path = Field(default_factory=default_config_dir)
+    gazetteer_profile: str = Field("hai-duong", pattern=r"^[a-z0-9][a-z0-9-]*$")
     secret_key: SecretStr | None = None
     timezone: str = "Asia/Ho_Chi_Minh"
     risk_threshold: float = Field(0.45, ge=0.0, le=1.0)
@@ -119,6 +123,17 @@ class Settings(BaseSettings):
         """A data file from the configured directory, falling back to the shipped default."""
         candidate = Path(self.config_dir) / name
         return candidate if candidate.exists() else default_config_dir() / name
+
+    def gazetteer_file(self) -> Path:
+        """The gazetteer of the configured profile: gazetteer.yaml for the default (the former Hải Dương
+        province), gazetteer-<profile>.yaml for another (hai-phong: the whole merged city)."""
+        name = "gazetteer.yaml" if self.gazetteer_profile == DEFAULT_GAZETTEER else \
+            f"gazetteer-{self.gazetteer_profile}.yaml"
+        path = self.config_file(name)
+        if not path.exists():
+            raise SettingsError(f"không có hồ sơ địa danh / no gazetteer profile '{self.gazetteer_profile}': "
+                                f"{name} is in neither {self.config_dir} nor {default_config_dir()}")
+        return path
 
     @property
     def sqlite_path(self) -> Path | None:

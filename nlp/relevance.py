@@ -148,9 +148,15 @@ def _word_before(folded: str, start: int) -> str:
     return m.group(1) if m else ""
 
 
-def _original_word_before(text: str, start: int) -> str:
-    m = re.search(r"(\w+)\s*$", text[:start])
-    return m.group(1) if m else ""
+def _two_words_before(folded: str, start: int) -> str:
+    m = re.search(r"([\w.]+\s+[\w.]+)\s*$", folded[:start])
+    return re.sub(r"\s+", " ", m.group(1)) if m else ""
+
+
+def _original_word_before(text: str, start: int) -> tuple[str, int]:
+    """The word right before `start` on the same line, and where it starts ("", -1 when none)."""
+    m = re.search(r"(\w+)[ \t\u00a0]*$", text[:start])
+    return (m.group(1), m.start(1)) if m else ("", -1)
 
 
 def _starts_sentence(text: str, word_start: int) -> bool:
@@ -219,11 +225,11 @@ def assess(title: str, text: str, gazetteer: Gazetteer) -> RelevanceResult:
             continue
         reason = _excluded(gazetteer, entry, full, folded, start, end)
         prev_word = _word_before(folded, start)
-        has_admin = prev_word in admin
+        has_admin = prev_word in admin or _two_words_before(folded, start) in admin  # "thành phố", "thị xã"
         if reason is None:
-            prev_original = _original_word_before(full, start)
+            prev_original, prev_start = _original_word_before(full, start)
             if (prev_original[:1].isupper() and fold(prev_original) in gazetteer.person_name_prefixes
-                    and (entry.kind == "province" or not _starts_sentence(full, start - len(prev_original)))):
+                    and (entry.kind == "province" or not _starts_sentence(full, prev_start))):
                 reason = f"'{original}': tên người / a person's name ({prev_original} {original})"
         if reason is None and has_upper and not has_admin and _lower_syllable(original, entry, admin):
             reason = f"'{original}': viết thường, danh từ chung / not written as a proper name"

@@ -20,7 +20,7 @@ SETS_DIR = Path(__file__).resolve().parents[1] / "nlp" / "claims"
 def load_terms(settings: Settings) -> TermList:
     """The term list from the configured files."""
     return build_terms(read_yaml(settings.config_file("claim_terms.yaml")),
-                       read_yaml(settings.config_file("gazetteer.yaml")),
+                       read_yaml(settings.gazetteer_file()),
                        read_yaml(settings.config_file("taxonomy.yaml")))
 
 

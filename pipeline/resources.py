@@ -88,7 +88,7 @@ def calibrate(settings: Settings, examples: list[Example], bundle: ModelBundle, 
 def build_analyser(settings: Settings, with_entities: bool = True, models_without_signal: bool = True,
                    models: ModelBundle | None = None) -> Analyser:
     """An analyser from the settings' config directory and model (or the given models)."""
-    gazetteer = Gazetteer.from_dict(read_yaml(settings.config_file("gazetteer.yaml")))
+    gazetteer = Gazetteer.from_dict(read_yaml(settings.gazetteer_file()))
     rules = RiskRules.from_dict(read_yaml(settings.config_file("risk_rules.yaml")))
     taxonomy = read_yaml(settings.config_file("taxonomy.yaml"))
     labels = {code: str(v.get("vi", code)) for code, v in (taxonomy.get("topics") or {}).items()}

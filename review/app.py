@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -49,7 +50,11 @@ SECURITY_HEADERS = {
 
 
 def _yaml(settings: Settings, name: str) -> dict[str, Any]:
-    data = yaml.safe_load(settings.config_file(name).read_text(encoding="utf-8"))
+    return _yaml_file(settings.config_file(name))
+
+
+def _yaml_file(path: Path) -> dict[str, Any]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
     return data if isinstance(data, dict) else {}
 
 
@@ -67,7 +72,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.write_sessions = session_factory(engine.execution_options(**{WRITE_OPTION: True}))
     app.state.templates = build_templates(settings)
     app.state.taxonomy = _yaml(settings, "taxonomy.yaml")
-    app.state.gazetteer = Gazetteer.from_dict(_yaml(settings, "gazetteer.yaml"))  # to mark places in the text
+    app.state.gazetteer = Gazetteer.from_dict(_yaml_file(settings.gazetteer_file()))  # to mark places in the text
     app.state.rules = RiskRules.from_dict(_yaml(settings, "risk_rules.yaml"))  # and risk phrases
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.mount("/docs-static", StaticFiles(directory=str(swagger_ui_path)), name="docs-static")
