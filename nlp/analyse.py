@@ -14,6 +14,7 @@ from nlp.models import ModelBundle
 from nlp.normalise import clean_text
 from nlp.relevance import Gazetteer, RelevanceResult, assess
 from nlp.risk import RiskInput, RiskRules, score, vn_number
+from nlp.tiers import TierModel
 from nlp.tokenise import entities
 
 logger = logging.getLogger(__name__)
@@ -73,6 +74,7 @@ class Analyser:
     topic_labels: dict[str, str]
     threshold: float = 0.5
     calibration: RiskCalibration | None = None
+    tiers: TierModel | None = None
     with_entities: bool = True
     models_without_signal: bool = True
     timings: dict[str, float] = field(default_factory=dict)
@@ -86,7 +88,7 @@ class Analyser:
         texts = [d.text if d.clean else clean_text(d.text) for d in docs]
         self._tick("normalise", clock)
         clock = time.perf_counter()
-        relevance = [assess(t, x, self.gazetteer) for t, x in zip(titles, texts, strict=True)]
+        relevance = [assess(t, x, self.gazetteer, self.tiers) for t, x in zip(titles, texts, strict=True)]
         self._tick("gazetteer", clock)
         # the cheap gazetteer pass decides who goes through the models (most news is not about the region)
         chosen = [i for i, r in enumerate(relevance) if self.models_without_signal or r.has_signal]

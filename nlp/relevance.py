@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nlp.normalise import fold, normalise_tone_marks
+from nlp.tiers import Found, TierModel, features
 
 FOCUS = "focus"
 MENTION = "mention"
@@ -136,6 +137,7 @@ class RelevanceResult:
     places: list[str]
     matches: list[PlaceMatch]
     dropped: list[str]
+    focus_probability: float | None = None  # from the learned tier model, when one decided
 
     @property
     def has_signal(self) -> bool:
@@ -202,7 +204,7 @@ def _excluded(gaz: Gazetteer, entry: GazetteerEntry, full: str, folded: str, sta
     return None
 
 
-def assess(title: str, text: str, gazetteer: Gazetteer) -> RelevanceResult:
+def assess(title: str, text: str, gazetteer: Gazetteer, tiers: TierModel | None = None) -> RelevanceResult:
     """Decide how central the region is to a piece (title and body, NFC)."""
     full = f"{title}\n{text}"
     folded = fold(full)
@@ -267,7 +269,19 @@ def assess(title: str, text: str, gazetteer: Gazetteer) -> RelevanceResult:
                 continue
         matches.append(PlaceMatch(entry.id, full[start:end], start, start < title_end))
 
-    return _tier(matches, dropped, title_end, len(full), gazetteer)
+    result = _tier(matches, dropped, title_end, len(full), gazetteer)
+    if tiers is not None and matches:  # the learned decision between focus and mention
+        p = tiers.focus_probability(tier_features(matches, full, title_end, gazetteer))
+        result = RelevanceResult(FOCUS if p >= tiers.threshold else MENTION, result.score, result.places,
+                                 result.matches, result.dropped, round(p, 4))
+    return result
+
+
+def tier_features(matches: list[PlaceMatch], full: str, title_end: int, gazetteer: Gazetteer) -> list[float]:
+    """The tier model's features for the accepted matches of a piece (title + "\\n" + text)."""
+    weights = {e.id: e.weight for e in gazetteer.entries}
+    return features([Found(m.start, m.start + len(m.name), m.in_title, weights.get(m.entry_id, 0.5), m.entry_id)
+                     for m in matches], full, title_end)
 
 
 def _tier(matches: list[PlaceMatch], dropped: list[str], title_end: int, length: int,

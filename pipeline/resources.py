@@ -14,11 +14,13 @@ from nlp.analyse import Analyser, Document
 from nlp.calibration import RiskCalibration
 from nlp.corpus import Example, load, seed_files, split_of
 from nlp.models import DEFAULT_DIR, ModelBundle, ModelLoadError, load_bundle
-from nlp.relevance import Gazetteer
+from nlp.relevance import Gazetteer, assess, tier_features
 from nlp.risk import RiskRules
+from nlp.tiers import TierModel
 from nlp.train import out_of_fold, train_bundle
 
 logger = logging.getLogger(__name__)
+TIER_C = 0.3  # regularisation of the tier model: best of 0.1-3 in 5-fold cross-validation on the real-news tiers
 
 
 def read_yaml(path: Path) -> dict[str, Any]:
@@ -57,6 +59,7 @@ def load_models(settings: Settings) -> ModelBundle:
         examples = load(files)
         bundle = train_bundle(examples, files)
         bundle.card["risk_calibration"] = calibrate(settings, examples, bundle)
+        bundle.card["tier_model"] = fit_tiers(settings, examples)
         bundle.save(cache)
         return bundle
 
@@ -95,8 +98,37 @@ def build_analyser(settings: Settings, with_entities: bool = True, models_withou
     models = models or load_models(settings)
     try:
         calibration = RiskCalibration.from_dict(models.card.get("risk_calibration"))
-    except (TypeError, ValueError) as exc:
-        raise ModelLoadError(f"mô hình {models.version}: hiệu chỉnh hỏng / broken risk calibration: {exc}") from exc
+        tiers = TierModel.from_dict(models.card["tier_model"]) if models.card.get("tier_model") else None
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ModelLoadError(f"mô hình {models.version}: thẻ mô hình hỏng / broken model card: {exc}") from exc
     return Analyser(gazetteer=gazetteer, models=models, rules=rules, topic_labels=labels,
-                    threshold=settings.risk_threshold, calibration=calibration, with_entities=with_entities,
-                    models_without_signal=models_without_signal)
+                    threshold=settings.risk_threshold, calibration=calibration, tiers=tiers,
+                    with_entities=with_entities, models_without_signal=models_without_signal)
+
+
+def fit_tiers(settings: Settings, examples: list[Example], c: float = TIER_C,
+              real: list[Example] | None = None) -> dict[str, Any]:
+    """The learned focus-vs-mention decision for the model card, fitted on the training split's pieces that
+    name the region and on the hand-labeled real news (VNTC tiers: `real`, or read from the public data
+    when it is here)."""
+    from pipeline.evaluation import EvaluationError, tier_examples
+
+    gazetteer = Gazetteer.from_dict(read_yaml(settings.gazetteer_file()))
+    pieces = [e for e in examples if split_of(e.id) == "train"]
+    used = {"seed_train": len(pieces)}
+    if real is None:
+        try:
+            real = tier_examples(settings.shared_data_dir)
+        except (OSError, EvaluationError) as exc:
+            logger.warning("tier model without the real-news tiers: %s", exc)
+            real = []
+    if real:
+        pieces += real
+        used["vntc_tiers"] = len(real)
+    vectors, focus = [], []
+    for e in pieces:
+        result = assess(e.title, e.text, gazetteer)
+        if result.matches and e.relevance in ("focus", "mention"):
+            vectors.append(tier_features(result.matches, f"{e.title}\n{e.text}", len(e.title), gazetteer))
+            focus.append(e.relevance == "focus")
+    return {**TierModel.fit(vectors, focus, c=c).to_dict(), "fitted_on": used, "pieces": len(vectors), "c": c}

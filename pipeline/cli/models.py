@@ -66,6 +66,12 @@ def cmd_train(args: argparse.Namespace) -> int:
                                                         progress=lambda m: err_console.print(m))
         except (TrainingError, ValueError) as exc:
             raise CliError(f"không hiệu chỉnh được / cannot calibrate the risk: {exc}") from exc
+    from pipeline.resources import fit_tiers
+
+    try:
+        bundle.card["tier_model"] = fit_tiers(settings_of(args), examples)
+    except ValueError as exc:
+        raise CliError(f"không học được mức liên quan / cannot fit the tier model: {exc}") from exc
     out = Path(args.out) if args.out else Path("var") / "models" / bundle.version
     bundle.save(out)
     claims: dict[str, Any] | None = None

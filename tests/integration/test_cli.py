@@ -224,6 +224,8 @@ def test_train_writes_a_versioned_model_with_a_card_and_uses_analyst_decisions(t
     calibration = card["risk_calibration"]  # raw risk -> probability, fitted out of fold
     assert calibration["folds"] == 2 and calibration["distorted"] > 0 and len(calibration["x"]) >= 2
     assert calibration["y"] == sorted(calibration["y"]) and 0 <= calibration["y"][0] <= calibration["y"][-1] <= 1
+    tiers = card["tier_model"]  # focus vs mention, learned from the seed corpus (and real news when present)
+    assert tiers["pieces"] > 100 and len(tiers["weights"]) == len(tiers["features"])
     thresholds = json.loads((out / "claims.json").read_text("utf-8"))  # no claim link decided yet: kept
     assert thresholds["learnt"] is False and summary["claim_thresholds"] == thresholds
     assert {p.name for p in out.iterdir()} >= {"features.skops", "topic.skops", "sentiment.skops",
