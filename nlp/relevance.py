@@ -51,6 +51,8 @@ class Gazetteer:
     _by_spelling: dict[str, GazetteerEntry] = field(default_factory=dict, repr=False)
     _marked_spellings: dict[str, set[str]] = field(default_factory=dict, repr=False)
     _pattern: re.Pattern[str] | None = field(default=None, repr=False)
+    other_regions: tuple[str, ...] = ()
+    _others: re.Pattern[str] | None = field(default=None, repr=False)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Gazetteer:
@@ -79,6 +81,7 @@ class Gazetteer:
             person_name_prefixes=frozenset(fold(w) for w in data.get("person_name_prefixes", [])),
             region_name=str(region.get("name", "")),
             support_words=tuple(_fold_name(w) for w in data.get("support_words", [])),
+            other_regions=tuple(str(w) for w in data.get("other_regions", [])),
         )
         gaz._compile()
         return gaz
@@ -91,6 +94,18 @@ class Gazetteer:
         spellings = sorted(self._by_spelling, key=len, reverse=True)
         alternation = "|".join(re.escape(s).replace(r"\ ", r"\s+") for s in spellings)
         self._pattern = re.compile(r"(?<![\w])(" + alternation + r")(?![\w])")
+        own = set(self._by_spelling) | set(self.support_words)
+        others = sorted({_fold_name(w) for w in self.other_regions} - own, key=len, reverse=True)
+        if others:
+            self._others = re.compile(r"(?<![\w])(" + "|".join(re.escape(o).replace(r"\ ", r"\s+") for o in others)
+                                      + r")(?![\w])")
+
+    def other_regions_in(self, full: str, folded: str) -> list[tuple[int, str]]:
+        """Where the text names another province or city (capitalised as a name), and which."""
+        if self._others is None:
+            return []
+        return [(m.start(1), re.sub(r"\s+", " ", m.group(1))) for m in self._others.finditer(folded)
+                if full[m.start(1):m.start(1) + 1].isupper()]
 
     def entry_for(self, folded_match: str) -> GazetteerEntry:
         """The entry a folded matched spelling belongs to."""
@@ -281,7 +296,7 @@ def tier_features(matches: list[PlaceMatch], full: str, title_end: int, gazettee
     """The tier model's features for the accepted matches of a piece (title + "\\n" + text)."""
     weights = {e.id: e.weight for e in gazetteer.entries}
     return features([Found(m.start, m.start + len(m.name), m.in_title, weights.get(m.entry_id, 0.5), m.entry_id)
-                     for m in matches], full, title_end)
+                     for m in matches], full, title_end, gazetteer.other_regions_in(full, fold(full)))
 
 
 def _tier(matches: list[PlaceMatch], dropped: list[str], title_end: int, length: int,

@@ -19,8 +19,10 @@ from nlp.normalise import fold
 
 FEATURES = (
     "in_title", "lead_matches", "body_matches_log", "density", "distinct_places", "max_weight",
-    "first_position", "list_share", "bracket_share", "origin_share", "length_log", "bias",
+    "first_position", "list_share", "bracket_share", "origin_share", "length_log", "other_regions_log",
+    "other_near_share", "bias",
 )
+_NEAR = 80  # characters: another province this close to a name of the region puts it in a round-up
 _LEAD = 400
 _LIST_BEFORE = re.compile(r"(,|;|\bvà|\band)\s*$")
 _LIST_AFTER = re.compile(r"^\s*(,|;|và\b|and\b)\s*[A-ZĐÀ-Ỹ]")
@@ -39,8 +41,10 @@ class Found:
     entry_id: str
 
 
-def features(found: Sequence[Found], full: str, title_end: int) -> list[float]:
-    """The feature vector (FEATURES order) for a piece with at least one accepted name."""
+def features(found: Sequence[Found], full: str, title_end: int,
+             others: Sequence[tuple[int, str]] = ()) -> list[float]:
+    """The feature vector (FEATURES order) for a piece with at least one accepted name; `others` are where
+    the text names other provinces or cities, and which."""
     length = max(1, len(full) - title_end)
     body = [f for f in found if not f.in_title]
     lead = [f for f in body if f.start < title_end + _LEAD]
@@ -73,6 +77,8 @@ def features(found: Sequence[Found], full: str, title_end: int) -> list[float]:
         share(bracketed),
         share(origin),
         math.log10(length),
+        math.log1p(len({name for _, name in others})),
+        share(lambda f: any(abs(at - f.start) <= _NEAR for at, _ in others)),
         1.0,
     ]
 

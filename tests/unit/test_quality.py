@@ -32,7 +32,7 @@ def demo() -> dict:
 def test_held_out_seed_split(seed_test):
     # 383 held-out items since the second round (119 before), a third of them hard relevance cases
     assert seed_test["n"] >= 350
-    assert seed_test["relevance"]["accuracy"] >= 0.90  # the learned tier decision (0.875 by the rule alone)
+    assert seed_test["relevance"]["accuracy"] >= 0.91  # the learned tier decision (0.875 by the rule alone)
     assert seed_test["topic"]["accuracy"] >= 0.84 and seed_test["topic"]["macro_f1"] >= 0.82
     assert seed_test["sentiment"]["accuracy"] >= 0.83 and seed_test["sentiment"]["macro_f1"] >= 0.82
     flag = seed_test["flagged"]["per_class"]["flag"]
@@ -124,5 +124,5 @@ def test_relevance_tiers_on_real_news():
     report = evaluate_named(settings, "vntc-tiers")
     # the shipped tier model was fitted on these too: the honest figure is the cross-validated one
     cross = report["relevance_cross_validated"]
-    assert cross["n"] == len(examples) and cross["accuracy"] >= 0.85 and cross["per_class"]["focus"]["f1"] >= 0.70
+    assert cross["n"] == len(examples) and cross["accuracy"] >= 0.86 and cross["per_class"]["focus"]["f1"] >= 0.75
     assert report["relevance"]["accuracy"] >= 0.86

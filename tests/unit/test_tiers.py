@@ -25,6 +25,9 @@ def test_a_list_of_provinces_and_a_hometown_are_told_from_a_subject():
     assert hometown["origin_share"] == 1.0 and subject["origin_share"] == 0.0
     assert bracket["bracket_share"] > 0
     assert subject["in_title"] == 1.0 and listed["in_title"] == 0.0
+    # a national round-up names other provinces around the region's name
+    assert listed["other_regions_log"] > 1.0 and listed["other_near_share"] == 1.0
+    assert subject["other_regions_log"] == 0.0 and subject["other_near_share"] == 0.0
 
 
 def test_the_model_decides_between_focus_and_mention_only():
@@ -37,7 +40,7 @@ def test_the_model_decides_between_focus_and_mention_only():
 
 
 def test_fitted_weights_round_trip_and_refuse_other_features():
-    vectors = [[1, 2, 1, 1, 1, 1, 0.1, 0, 0, 0, 3, 1], [0, 0, 0.5, 0.2, 1, 0.7, 0.8, 1, 0, 1, 3, 1]] * 5
+    vectors = [[1, 2, 1, 1, 1, 1, 0.1, 0, 0, 0, 3, 0, 0, 1], [0, 0, 0.5, 0.2, 1, 0.7, 0.8, 1, 0, 1, 3, 2, 1, 1]] * 5
     model = TierModel.fit(vectors, [True, False] * 5)
     assert model.focus_probability(vectors[0]) > 0.5 > model.focus_probability(vectors[1])
     assert TierModel.from_dict(model.to_dict()) == model
