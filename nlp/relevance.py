@@ -49,6 +49,7 @@ class Gazetteer:
     region_name: str = ""
     support_words: tuple[str, ...] = ()
     _by_spelling: dict[str, GazetteerEntry] = field(default_factory=dict, repr=False)
+    _weights: dict[str, float] = field(default_factory=dict, repr=False)
     _marked_spellings: dict[str, set[str]] = field(default_factory=dict, repr=False)
     _pattern: re.Pattern[str] | None = field(default=None, repr=False)
     other_regions: tuple[str, ...] = ()
@@ -87,6 +88,7 @@ class Gazetteer:
         return gaz
 
     def _compile(self) -> None:
+        self._weights = {e.id: e.weight for e in self.entries}
         for entry in self.entries:
             for name in entry.names:
                 self._by_spelling.setdefault(_fold_name(name), entry)
@@ -286,22 +288,24 @@ def assess(title: str, text: str, gazetteer: Gazetteer, tiers: TierModel | None 
 
     result = _tier(matches, dropped, title_end, len(full), gazetteer)
     if tiers is not None and matches:  # the learned decision between focus and mention
-        p = tiers.focus_probability(tier_features(matches, full, title_end, gazetteer))
+        p = tiers.focus_probability(tier_features(matches, full, title_end, gazetteer, folded))
         result = RelevanceResult(FOCUS if p >= tiers.threshold else MENTION, result.score, result.places,
                                  result.matches, result.dropped, round(p, 4))
     return result
 
 
-def tier_features(matches: list[PlaceMatch], full: str, title_end: int, gazetteer: Gazetteer) -> list[float]:
-    """The tier model's features for the accepted matches of a piece (title + "\\n" + text)."""
-    weights = {e.id: e.weight for e in gazetteer.entries}
-    return features([Found(m.start, m.start + len(m.name), m.in_title, weights.get(m.entry_id, 0.5), m.entry_id)
-                     for m in matches], full, title_end, gazetteer.other_regions_in(full, fold(full)))
+def tier_features(matches: list[PlaceMatch], full: str, title_end: int, gazetteer: Gazetteer,
+                  folded: str | None = None) -> list[float]:
+    """The tier model's features for the accepted matches of a piece (title + "\\n" + text, and its fold)."""
+    folded = fold(full) if folded is None else folded
+    found = [Found(m.start, m.start + len(m.name), m.in_title, gazetteer._weights.get(m.entry_id, 0.5), m.entry_id)
+             for m in matches]
+    return features(found, full, folded, title_end, gazetteer.other_regions_in(full, folded))
 
 
 def _tier(matches: list[PlaceMatch], dropped: list[str], title_end: int, length: int,
           gazetteer: Gazetteer) -> RelevanceResult:
-    weights = {e.id: e.weight for e in gazetteer.entries}
+    weights = gazetteer._weights
     in_title = any(m.in_title for m in matches)
     in_lead = [m for m in matches if title_end <= m.start < title_end + _LEAD_CHARS]
     body = [m for m in matches if not m.in_title]

@@ -15,8 +15,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from nlp.normalise import fold
-
 FEATURES = (
     "in_title", "lead_matches", "body_matches_log", "density", "distinct_places", "max_weight",
     "first_position", "list_share", "bracket_share", "origin_share", "length_log", "other_regions_log",
@@ -41,15 +39,14 @@ class Found:
     entry_id: str
 
 
-def features(found: Sequence[Found], full: str, title_end: int,
+def features(found: Sequence[Found], full: str, folded: str, title_end: int,
              others: Sequence[tuple[int, str]] = ()) -> list[float]:
-    """The feature vector (FEATURES order) for a piece with at least one accepted name; `others` are where
-    the text names other provinces or cities, and which."""
+    """The feature vector (FEATURES order) for a piece with at least one accepted name (`folded` is the
+    text's fold); `others` are where the text names other provinces or cities, and which."""
     length = max(1, len(full) - title_end)
     body = [f for f in found if not f.in_title]
     lead = [f for f in body if f.start < title_end + _LEAD]
     words = max(1, length // 6)
-    folded = fold(full)
 
     def share(test: Any) -> float:
         return sum(1 for f in found if test(f)) / len(found)

@@ -169,20 +169,23 @@ def evaluate_named(settings: Settings, name: str) -> dict[str, Any]:
 def cross_validated_tiers(settings: Settings, real: list[Example], folds: int = 5) -> dict[str, Any]:
     """The tier decision on real news it was not fitted on: for each fold, a tier model fitted on the seed
     corpus's training split and the other folds, measured on this one (the shipped model saw them all)."""
+    from nlp.corpus import split_of
     from nlp.relevance import Gazetteer, assess
     from nlp.tiers import TierModel
     from nlp.train import fold_of
-    from pipeline.resources import fit_tiers, read_yaml
+    from pipeline.resources import TIER_C, read_yaml, tier_pairs
 
     gazetteer = Gazetteer.from_dict(read_yaml(settings.gazetteer_file()))
-    seed = load(seed_files())
+    seed = [p for p in tier_pairs(gazetteer, [e for e in load(seed_files()) if split_of(e.id) == "train"]) if p]
+    own = tier_pairs(gazetteer, real)  # each piece's features, worked out once for every fold
+    of = [fold_of(e.id, folds) for e in real]
     gold: list[str] = []
     predicted: list[str] = []
     for k in range(folds):
-        rest = [e for e in real if fold_of(e.id, folds) != k]
-        model = TierModel.from_dict(fit_tiers(settings, seed, real=rest))
-        for e in real:
-            if fold_of(e.id, folds) == k:
+        pairs = seed + [p for p, f in zip(own, of, strict=True) if p is not None and f != k]
+        model = TierModel.fit([v for v, _ in pairs], [y for _, y in pairs], c=TIER_C)
+        for e, f in zip(real, of, strict=True):
+            if f == k:
                 gold.append(e.relevance or "none")
                 predicted.append(assess(e.title, e.text, gazetteer, model).tier)
     return {"folds": folds, **classification_metrics(gold, predicted, RELEVANCE)}

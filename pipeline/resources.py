@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -72,14 +73,14 @@ def calibrate(settings: Settings, examples: list[Example], bundle: ModelBundle, 
     The topic head (it only decides whether a topic is sensitive) and the features are the bundle's.
     """
     labeled = [e for e in examples if split_of(e.id) == "train" and e.distorted is not None]
+    base = build_analyser(settings, with_entities=False, models=bundle)
     raws: list[float] = []
     truth: list[bool] = []
     for k, (part, fold_bundle) in enumerate(out_of_fold(labeled, folds, base=bundle,
                                                          tasks=("sentiment", "distortion"))):
         if progress is not None:
             progress(f"hiệu chỉnh / calibrating: fold {k + 1}/{folds} ({len(part)} examples)")
-        analyser = build_analyser(settings, with_entities=False, models=fold_bundle)
-        analyser.calibration = None
+        analyser = replace(base, models=fold_bundle, calibration=None, timings={})
         results = analyser.analyse_many([Document(id=e.id, title=e.title, text=e.text, lang=e.lang,
                                                   source_kind=e.source_kind) for e in part])
         raws += [r.risk for r in results]
@@ -114,8 +115,8 @@ def fit_tiers(settings: Settings, examples: list[Example], c: float = TIER_C,
     from pipeline.evaluation import EvaluationError, tier_examples
 
     gazetteer = Gazetteer.from_dict(read_yaml(settings.gazetteer_file()))
-    pieces = [e for e in examples if split_of(e.id) == "train"]
-    used = {"seed_train": len(pieces)}
+    seed = [e for e in examples if split_of(e.id) == "train"]
+    used = {"seed_train": len(seed)}
     if real is None:
         try:
             real = tier_examples(settings.shared_data_dir)
@@ -123,12 +124,21 @@ def fit_tiers(settings: Settings, examples: list[Example], c: float = TIER_C,
             logger.warning("tier model without the real-news tiers: %s", exc)
             real = []
     if real:
-        pieces += real
         used["vntc_tiers"] = len(real)
-    vectors, focus = [], []
-    for e in pieces:
+    pairs = [p for p in tier_pairs(gazetteer, seed + real) if p is not None]
+    return {**TierModel.fit([v for v, _ in pairs], [f for _, f in pairs], c=c).to_dict(), "fitted_on": used,
+            "pieces": len(pairs), "c": c}
+
+
+def tier_pairs(gazetteer: Gazetteer, examples: list[Example]) -> list[tuple[list[float], bool] | None]:
+    """For each example: its tier features and whether it is focus, or None when the tier model has no say
+    (no accepted name of the region, or not labeled focus or mention)."""
+    out: list[tuple[list[float], bool] | None] = []
+    for e in examples:
         result = assess(e.title, e.text, gazetteer)
         if result.matches and e.relevance in ("focus", "mention"):
-            vectors.append(tier_features(result.matches, f"{e.title}\n{e.text}", len(e.title), gazetteer))
-            focus.append(e.relevance == "focus")
-    return {**TierModel.fit(vectors, focus, c=c).to_dict(), "fitted_on": used, "pieces": len(vectors), "c": c}
+            out.append((tier_features(result.matches, f"{e.title}\n{e.text}", len(e.title), gazetteer),
+                        e.relevance == "focus"))
+        else:
+            out.append(None)
+    return out

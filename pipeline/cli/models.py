@@ -58,18 +58,17 @@ def cmd_train(args: argparse.Namespace) -> int:
                               progress=lambda m: err_console.print(m))
     except (CorpusError, TrainingError) as exc:
         raise CliError(str(exc)) from exc
-    if args.calibration_folds:
-        from pipeline.resources import calibrate
+    from pipeline.resources import calibrate, fit_tiers
 
+    settings = settings_of(args)
+    if args.calibration_folds:
         try:
-            bundle.card["risk_calibration"] = calibrate(settings_of(args), examples, bundle, args.calibration_folds,
+            bundle.card["risk_calibration"] = calibrate(settings, examples, bundle, args.calibration_folds,
                                                         progress=lambda m: err_console.print(m))
         except (TrainingError, ValueError) as exc:
             raise CliError(f"không hiệu chỉnh được / cannot calibrate the risk: {exc}") from exc
-    from pipeline.resources import fit_tiers
-
     try:
-        bundle.card["tier_model"] = fit_tiers(settings_of(args), examples)
+        bundle.card["tier_model"] = fit_tiers(settings, examples)
     except ValueError as exc:
         raise CliError(f"không học được mức liên quan / cannot fit the tier model: {exc}") from exc
     out = Path(args.out) if args.out else Path("var") / "models" / bundle.version
@@ -78,7 +77,6 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.analyst_labels:  # the known-claim matcher's thresholds, from the links analysts decided
         from pipeline.claims import tune_from_decisions
 
-        settings = settings_of(args)
         claims = tune_from_decisions(settings, engine_of(settings, migrate=False))
         (out / "claims.json").write_text(json.dumps(claims, indent=2) + "\n", encoding="utf-8")
     sys.stdout.write(json.dumps({
