@@ -33,6 +33,7 @@ class FetchedPage:
     entry: FeedEntry | None = None
     via: str = "feed"
     origin: str | None = None
+    compressed: bytes | None = None  # the body zlib-compressed, when the queue had it so (kept as evidence)
 
 
 @dataclass

@@ -193,13 +193,15 @@ class StoreItems:
 
     def _write(self, items: list[Any]) -> list[str]:
         assert self.engine is not None
+        # the queue rows (bodies compressed) are made before the transaction, not while it holds the lock
+        rows = {i: page_values(item, self.run_id) for i, item in enumerate(items) if isinstance(item, FetchedPage)}
 
         def write(session: Any) -> list[str]:
             counts: Counter[tuple[str, str]] = Counter()
             pages: list[tuple[int, FetchedPage]] = []
             outcomes = [self._record(session, item, counts, pages, i) for i, item in enumerate(items)]
             if pages:  # the pages of the batch go on the queue in multi-row statements
-                queued = repo.queue_pages(session, [page_values(page, self.run_id) for _, page in pages])
+                queued = repo.queue_pages(session, [rows[i] for i, _ in pages])
                 for (i, page), went_in in zip(pages, queued, strict=True):
                     if not went_in:
                         counts[page.source_id, "duplicates"] += 1

@@ -19,13 +19,14 @@ from nlp.query import words_of_folded
 from pipeline.dates import plausible
 from pipeline.dedup import STORY_MAX_DISTANCE, STORY_WINDOW_DAYS, TITLE_WINDOW_DAYS, hamming_many, simhash, title_key
 from pipeline.extract import content_hash, decode_html, extract
+from pipeline.queued import COMPRESS_LEVEL
 from store import repo, search
 from store.models import Article, Page
 
 logger = logging.getLogger(__name__)
 
 MIN_TEXT_CHARS = 80
-EVIDENCE_COMPRESS_LEVEL = 3  # a quarter of the page's size at half the CPU of level 6
+EVIDENCE_COMPRESS_LEVEL = COMPRESS_LEVEL  # the queue's level: its compressed page is kept as it is
 
 
 SEARCH_KEY = "_search_words"  # (title, text) as search indexes them; not an Article column
@@ -78,7 +79,8 @@ def article_values(page: FetchedPage, run_id: str | None,
         "http_status": page.status,
         "status": "new",
         "run_id": run_id,
-        "raw_html": zlib.compress(page.body, EVIDENCE_COMPRESS_LEVEL),
+        "raw_html": page.compressed if page.compressed is not None else zlib.compress(page.body,
+                                                                                      EVIDENCE_COMPRESS_LEVEL),
         "raw_encoding": "zlib",
         SEARCH_KEY: (words_of_folded(folded[:len(title)]), text_words),
     }

@@ -275,7 +275,8 @@ class Page(Base):
     via: Mapped[str] = mapped_column(String(16), default="feed")
     origin: Mapped[str | None] = mapped_column(Text, default=None)
     entry: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    body: Mapped[bytes] = mapped_column(LargeBinary)  # as fetched
+    body: Mapped[bytes] = mapped_column(LargeBinary)  # as fetched, or compressed as body_encoding says
+    body_encoding: Mapped[str | None] = mapped_column(String(16), default=None)  # "zlib", or None: as fetched
 
 
 class JobRun(Base):

@@ -1,0 +1,103 @@
+"""The page queue between the crawl and the extraction workers, on SQLite and on PostgreSQL.
+
+Pages are queued compressed; a worker keeps the very bytes it was given as the article's evidence;
+a page queued before compression (no encoding) still reads; a body that cannot be read is quarantined
+with the reason, never lost silently; the downgrade gives the old queue its bodies back as fetched.
+"""
+
+import zlib
+from datetime import UTC, datetime
+
+from alembic import command
+from sqlalchemy import select, text
+
+from crawlers.records import FeedEntry, FetchedPage
+from pipeline.queued import fetched_page, page_values
+from pipeline.units import extract_batch
+from store import repo
+from store.db import make_engine, session_scope
+from store.migrate import alembic_config, upgrade
+from store.models import Article, Page, Quarantine
+from tests.conftest import test_settings
+
+_PAGE = """<html><head><meta charset="utf-8"><title>Hội chợ nông sản mở cửa</title></head><body>
+<nav><a href="/">Trang chủ</a> <a href="/kt">Kinh tế</a></nav>
+<article><h1>Hội chợ nông sản mở cửa</h1>
+<p>Hội chợ nông sản năm nay quy tụ hơn hai trăm gian hàng của các hợp tác xã trong vùng.</p>
+<p>Ban tổ chức cho biết lượng khách ngày đầu tăng gần gấp đôi so với cùng kỳ năm trước.</p>
+<p>Các sản phẩm được giới thiệu gồm rau quả, thủy sản và đặc sản chế biến theo tiêu chuẩn an toàn.</p>
+</article><footer>Bản quyền thuộc về tòa soạn</footer></body></html>"""
+
+
+def _engine(url):
+    engine = make_engine(url)
+    upgrade(engine)
+    with session_scope(engine) as s:
+        repo.upsert_sources(s, [{"id": "src", "name": "Nguồn", "kind": "domestic", "lang": "vi", "prior": 0.2}])
+    return engine
+
+
+def _fetched(n: int, body: bytes = _PAGE.encode()) -> FetchedPage:
+    url = f"http://bao.example.vn/kinh-te/hoi-cho-{n}/"
+    return FetchedPage(source_id="src", url=url, final_url=url, status=200, body=body, encoding="utf-8",
+                       content_type="text/html; charset=utf-8", fetched_at=datetime.now(UTC),
+                       entry=FeedEntry(link=url, title=f"Hội chợ nông sản mở cửa {n}"))
+
+
+def test_pages_are_queued_compressed_and_kept_as_evidence_unchanged(db_url, tmp_path):
+    engine = _engine(db_url)
+    with session_scope(engine) as s:
+        assert repo.queue_pages(s, [page_values(_fetched(1), "run"), page_values(_fetched(2), "run")]) == [True, True]
+    with session_scope(engine) as s:
+        rows = list(s.scalars(select(Page).order_by(Page.id)))
+        queued = {row.url: (row.id, row.body) for row in rows}
+        assert {row.body_encoding for row in rows} == {"zlib"}
+        assert all(len(row.body) < len(_PAGE.encode()) for row in rows)
+        assert zlib.decompress(rows[0].body) == _PAGE.encode()
+        assert fetched_page(rows[0]).body == _PAGE.encode()
+        # the worker keeps the bytes it was given, whatever level made them, and compresses nothing again
+        rows[1].body = zlib.compress(_PAGE.encode(), 9)
+        assert rows[1].body != rows[0].body
+        queued = {row.url: (row.id, row.body) for row in rows}
+    outcome = extract_batch(db_url, [page_id for page_id, _ in queued.values()], test_settings(db_url, tmp_path))
+    assert len(outcome.new_ids) == 2 and outcome.errors == 0
+    with session_scope(engine) as s:
+        articles = list(s.scalars(select(Article)))
+        assert {a.raw_encoding for a in articles} == {"zlib"}
+        assert {a.url: a.raw_html for a in articles} == {url: body for url, (_, body) in queued.items()}
+        assert s.scalar(select(Page.id)) is None
+    engine.dispose()
+
+
+def test_an_uncompressed_page_still_reads_and_a_broken_body_is_quarantined(db_url, tmp_path):
+    engine = _engine(db_url)
+    old = {**page_values(_fetched(1), "run"), "body": _PAGE.encode(), "body_encoding": None}
+    broken = {**page_values(_fetched(2), "run"), "body": b"not zlib at all"}
+    unknown = {**page_values(_fetched(3), "run"), "body_encoding": "brotli"}
+    with session_scope(engine) as s:
+        assert repo.queue_pages(s, [old, broken, unknown]) == [True, True, True]
+        ids = list(s.scalars(select(Page.id).order_by(Page.id)))
+    outcome = extract_batch(db_url, ids, test_settings(db_url, tmp_path))
+    assert len(outcome.new_ids) == 1 and outcome.errors == 2
+    with session_scope(engine) as s:
+        article = s.scalars(select(Article)).one()
+        assert article.url.endswith("hoi-cho-1/") and zlib.decompress(article.raw_html) == _PAGE.encode()
+        reasons = {q.url: q.reason for q in s.scalars(select(Quarantine))}
+        assert "does not decompress" in reasons[broken["url"]]
+        assert "unknown encoding 'brotli'" in reasons[unknown["url"]]
+        assert s.scalar(select(Page.id)) is None  # nothing left behind, nothing silently dropped
+    engine.dispose()
+
+
+def test_downgrade_gives_the_queue_its_bodies_as_fetched(db_url):
+    engine = _engine(db_url)
+    with session_scope(engine) as s:
+        repo.queue_pages(s, [page_values(_fetched(1), "run")])
+    command.downgrade(alembic_config(engine), "0019")
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT body FROM pages")).scalar_one() == _PAGE.encode()
+    upgrade(engine)
+    with session_scope(engine) as s:
+        row = s.scalars(select(Page)).one()
+        assert row.body_encoding is None and fetched_page(row).body == _PAGE.encode()
+    engine.dispose()
