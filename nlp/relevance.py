@@ -221,6 +221,37 @@ def _excluded(gaz: Gazetteer, entry: GazetteerEntry, full: str, folded: str, sta
     return None
 
 
+_ADDRESS_TAIL = 70  # characters after a place name in which an address goes on to its province
+_ADDRESS_WORDS = {"nay", "thuoc", "tinh", "huyen", "xa", "thi", "tran", "quan", "phuong", "tp", "thanh", "pho"}
+_ADDRESS_BREAK = re.compile(r"[.;:!?\n]|\s(?:va|and|hoac|con|nhung)\s")
+
+
+def _of_another_province(full: str, folded: str, start: int, end: int, others: list[tuple[int, str]],
+                         gazetteer: Gazetteer) -> str | None:
+    """A reason when the name is a place of another province by its address: "xã Ninh Giang, Ninh Hòa,
+    Khánh Hòa", "Bình Giang (Thăng Bình, Quảng Nam)", "Bình Giang, Hòn Đất (Kiên Giang)".
+
+    The address must go straight on from the name (a comma or a bracket, no sentence or list break) to
+    another province, with no name of the region in between; a list of provinces ("Thanh Hà, Bắc Giang
+    và Hưng Yên") is not an address because its first link is a province, not a district."""
+    tail = folded[end:end + _ADDRESS_TAIL]
+    if not re.match(r"\s*[,(]", tail):
+        return None
+    other = next(((at, name) for at, name in others if end < at <= end + _ADDRESS_TAIL), None)
+    if other is None:
+        return None
+    between = folded[end:other[0]]
+    if _ADDRESS_BREAK.search(between) or (gazetteer._pattern is not None and gazetteer._pattern.search(between)):
+        return None
+    if re.match(r"\s*,\s*$", between) and full[end:end + 1] == ",":  # "Chí Linh, Bắc Ninh": a list, not an address
+        return None
+    admin = gazetteer.admin_words
+    if not all(w[:1].isupper() or fold(w) in admin or fold(w) in _ADDRESS_WORDS
+               for w in re.findall(r"\w+", full[end:other[0]])):  # "Thanh Hà, nhãn lồng Hưng Yên": a list
+        return None
+    return f"'{full[start:end]}': địa danh của tỉnh khác / a place of another province ({other[1]})"
+
+
 def assess(title: str, text: str, gazetteer: Gazetteer, tiers: TierModel | None = None) -> RelevanceResult:
     """Decide how central the region is to a piece (title and body, NFC)."""
     full = f"{title}\n{text}"
@@ -235,6 +266,7 @@ def assess(title: str, text: str, gazetteer: Gazetteer, tiers: TierModel | None 
         candidates.append((gazetteer.entry_for(m.group(1)), m.start(1), m.end(1)))
 
     dropped: list[str] = []
+    others: list[tuple[int, str]] | None = None  # other provinces named, found when first needed
     named_entities: set[str] = set()
     provisional: list[tuple[GazetteerEntry, int, int, bool]] = []
     for entry, start, end in candidates:
@@ -243,6 +275,10 @@ def assess(title: str, text: str, gazetteer: Gazetteer, tiers: TierModel | None 
             dropped.append(f"'{original}': từ khác, khác dấu / another word (other diacritics)")
             continue
         reason = _excluded(gazetteer, entry, full, folded, start, end)
+        if reason is None and entry.kind != "province":
+            if others is None:
+                others = gazetteer.other_regions_in(full, folded)
+            reason = _of_another_province(full, folded, start, end, others, gazetteer)
         prev_word = _word_before(folded, start)
         has_admin = prev_word in admin or _two_words_before(folded, start) in admin  # "thành phố", "thị xã"
         if reason is None:

@@ -124,5 +124,5 @@ def test_relevance_tiers_on_real_news():
     report = evaluate_named(settings, "vntc-tiers")
     # the shipped tier model was fitted on these too: the honest figure is the cross-validated one
     cross = report["relevance_cross_validated"]
-    assert cross["n"] == len(examples) and cross["accuracy"] >= 0.86 and cross["per_class"]["focus"]["f1"] >= 0.75
-    assert report["relevance"]["accuracy"] >= 0.86
+    assert cross["n"] == len(examples) and cross["accuracy"] >= 0.88 and cross["per_class"]["focus"]["f1"] >= 0.77
+    assert report["relevance"]["accuracy"] >= 0.88

@@ -126,3 +126,28 @@ def test_words_that_only_fold_to_a_name_are_not_the_region(title, text, why):
 ])
 def test_names_as_the_press_writes_them_still_count(title, text):
     assert tier(title, text) == "focus"
+
+
+@pytest.mark.parametrize("title,text,why", [
+    # an address that goes on to another province: a namesake commune or area of that province
+    ("Tai nạn trên Quốc lộ 1A", "Vụ tai nạn thuộc địa phận xã Ninh Giang, Ninh Hòa, Khánh Hòa.", "tỉnh khác"),
+    ("Nghề bóng cua", "Họ Trần - Bình Giang (Thăng Bình, Quảng Nam) nắm giữ bí quyết của nghề này.", "tỉnh khác"),
+    ("Những cây cầu khỉ", "Ông Chính, Chánh văn phòng UBND xã Bình Giang, Hòn Đất (Kiên Giang) cho biết.", "tỉnh khác"),
+    # namesakes the gazetteer knows by the phrase they sit in
+    ("Hà Nội xây gara ngầm", "Gara ôtô ngầm sẽ được xây dưới vườn hoa Chí Linh ở trung tâm thủ đô.", "nơi khác"),
+    ("Vụ án Năm Cam", "Hai người từng ở chung trại giam Thanh Hà trong những năm chín mươi.", "trại giam"),
+    ("Tôn vinh doanh nhân trẻ", "Ba mươi doanh nhân nhận giải thưởng Sao Đỏ năm nay tại Hà Nội.", "Sao Đỏ"),
+])
+def test_namesakes_of_other_provinces_are_not_the_region(title, text, why):
+    result = assess(title, text + FILLER, GAZ)
+    assert result.tier == "none" and any(why in reason for reason in result.dropped), result.dropped
+
+
+@pytest.mark.parametrize("title,text", [
+    ("Vải thiều vào vụ", "Vải thiều ở thị xã Chí Linh (Hải Dương) và Lục Ngạn (Bắc Giang) được giá."),
+    ("Các tỉnh phía Bắc chống rét cho lúa", "Nông dân huyện Ninh Giang, Bắc Ninh và Hưng Yên gieo mạ muộn."),
+    ("Trái cây đặc sản", "Các vùng quả nổi tiếng như vải thiều huyện Thanh Hà, nhãn lồng Hưng Yên được mở rộng."),
+])
+def test_a_place_of_the_region_beside_other_provinces_still_counts(title, text):
+    result = assess(title, text + FILLER, GAZ)
+    assert result.tier != "none", result.dropped
