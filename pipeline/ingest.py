@@ -138,35 +138,59 @@ class StoryIndex:
 
 # ------------------------------------------------------------------------------ storing
 
-def store_article(session: Session, page: Page, values: dict[str, Any] | None, refused: str | None,
-                  stories: StoryIndex, titles: dict[tuple[str, str], list[datetime]],
-                  counts: Counter[tuple[str, str, str]],
-                  to_index: list[tuple[int, str, str]] | None = None) -> tuple[str, int | None]:
-    """Store what extraction made of a queued page: (outcome, article id); the caller takes it off the queue.
+def store_articles(session: Session, items: list[tuple[Page, dict[str, Any] | None, str | None]],
+                   stories: StoryIndex, titles: dict[tuple[str, str], list[datetime]],
+                   counts: Counter[tuple[str, str, str]],
+                   to_index: list[tuple[int, str, str]] | None = None) -> list[tuple[str, int | None]]:
+    """Store what extraction made of queued pages, in order: (outcome, article id) for each; the caller
+    takes them off the queue.
 
     The outcome is 'new', 'duplicate' or 'error'. `titles` holds the times of stored articles by
-    (source, title hash) and gains this one; `counts` gathers the crawl run counters to move in the
-    same transaction. With `to_index`, the new article's search words are added to it for the caller to
+    (source, title hash) and gains the new ones; `counts` gathers the crawl run counters to move in the
+    same transaction. With `to_index`, the new articles' search words are added to it for the caller to
     index the batch in one statement (store.search.index_articles) in the same transaction; else at once.
+
+    The new articles go in with multi-row inserts, as if one by one: the pages are taken in order, and a
+    page whose source and title match one still waiting to go in sends those waiting first, so that its
+    title check sees whether they were stored.
     """
-    key = (page.run_id or "unknown", page.source_id)
-    if values is None:
-        repo.quarantine(session, page.url, refused or "?", page.run_id, page.source_id, page.http_status)
-        counts[(*key, "errors")] += 1
-        return "error", None
-    when = values["published_at"] or values["fetched_at"]
-    same_title = titles.setdefault((page.source_id, values["title_hash"]), [])
-    if any(abs(other - when) <= timedelta(days=TITLE_WINDOW_DAYS) for other in same_title):
-        counts[(*key, "duplicates")] += 1
-        return "duplicate", None
-    values["story_id"] = stories.story_for(values["simhash"], values["content_hash"][:32], values["fetched_at"])
-    words = values.get(SEARCH_KEY)  # kept in values: a batch that fails is stored again page by page
-    new_id = repo.insert_article(session, {k: v for k, v in values.items() if k != SEARCH_KEY})
-    if new_id is not None:
-        same_title.append(when)
-        if words is not None and to_index is not None:
-            to_index.append((new_id, *words))
-        elif words is not None:
-            search.index_article(session, new_id, *words)
-    counts[(*key, "new" if new_id is not None else "duplicates")] += 1
-    return ("new" if new_id is not None else "duplicate"), new_id
+    results: list[tuple[str, int | None]] = []
+    waiting: list[tuple[int, Page, dict[str, Any]]] = []  # (place in results, page, values)
+
+    def send() -> None:
+        rows = [{k: v for k, v in values.items() if k != SEARCH_KEY} for _, _, values in waiting]
+        for (place, page, values), new_id in zip(waiting, repo.insert_articles(session, rows), strict=True):
+            key = (page.run_id or "unknown", page.source_id)
+            if new_id is not None:
+                titles.setdefault((page.source_id, values["title_hash"]), []).append(
+                    values["published_at"] or values["fetched_at"])
+                words = values.get(SEARCH_KEY)  # kept in values: a batch that fails is stored again page by page
+                if words is not None and to_index is not None:
+                    to_index.append((new_id, *words))
+                elif words is not None:
+                    search.index_article(session, new_id, *words)
+            counts[(*key, "new" if new_id is not None else "duplicates")] += 1
+            results[place] = ("new", new_id) if new_id is not None else ("duplicate", None)
+        waiting.clear()
+
+    for page, values, refused in items:
+        key = (page.run_id or "unknown", page.source_id)
+        if values is None:
+            repo.quarantine(session, page.url, refused or "?", page.run_id, page.source_id, page.http_status)
+            counts[(*key, "errors")] += 1
+            results.append(("error", None))
+            continue
+        title = (page.source_id, values["title_hash"])
+        if any((p.source_id, v["title_hash"]) == title for _, p, v in waiting):
+            send()
+        when = values["published_at"] or values["fetched_at"]
+        if any(abs(other - when) <= timedelta(days=TITLE_WINDOW_DAYS) for other in titles.get(title, [])):
+            counts[(*key, "duplicates")] += 1
+            results.append(("duplicate", None))
+            continue
+        values["story_id"] = stories.story_for(values["simhash"], values["content_hash"][:32], values["fetched_at"])
+        waiting.append((len(results), page, values))
+        results.append(("new", None))  # settled by send()
+    if waiting:
+        send()
+    return results

@@ -21,7 +21,7 @@ from config.settings import Settings, load_settings
 from nlp.analyse import Analyser, Document
 from pipeline.analyse import AnalyseReport, analyse_documents, document_of, save_results
 from pipeline.claim_links import ClaimLinker, store_links
-from pipeline.ingest import IngestRefused, StoryIndex, article_values, store_article
+from pipeline.ingest import IngestRefused, StoryIndex, article_values, store_articles
 from pipeline.queued import fetched_page
 from store import repo, search
 from store.db import DatabaseUnavailable, make_engine, session_scope, wait_for_database
@@ -97,12 +97,10 @@ def _store(engine: Engine, database_url: str, pages: list[tuple[Page, dict[str, 
             counts: Counter[tuple[str, str, str]] = Counter()
             titles = repo.title_times(session, [(p.source_id, v["title_hash"]) for p, v, _ in pages if v])
             to_index: list[tuple[int, str, str]] = []
-            for page, values, refused in pages:
-                if page.id not in still:
-                    outcome.skipped += 1
-                    continue
-                result, article_id = store_article(session, page, values, refused, stories, titles, counts,
-                                                   to_index)
+            mine = [item for item in pages if item[0].id in still]
+            outcome.skipped = len(pages) - len(mine)
+            for (_, values, _), (result, article_id) in zip(
+                    mine, store_articles(session, mine, stories, titles, counts, to_index), strict=True):
                 if article_id is not None and values is not None:
                     outcome.new_ids.append(article_id)
                     stored[article_id] = values

@@ -24,7 +24,7 @@ from store.models import (
     utcnow,
 )
 from store.queue import urgency_key
-from store.upsert import insert_new, insert_new_many
+from store.upsert import insert_new, insert_new_many, insert_new_many_ids
 
 SYSTEM_ACTOR = "system"
 
@@ -58,6 +58,12 @@ def list_sources(session: Session) -> list[Source]:
 def insert_article(session: Session, values: dict[str, Any]) -> int | None:
     """Insert unless the canonical-URL hash is already stored; the new id, or None for a duplicate."""
     return insert_new(session, Article.__table__, values)
+
+
+def insert_articles(session: Session, rows: list[dict[str, Any]]) -> list[int | None]:
+    """Insert the articles whose canonical-URL hash is free, in multi-row statements; for each, the new
+    id or None (stored already, or the same URL earlier in `rows`)."""
+    return insert_new_many_ids(session, Article.__table__, rows)
 
 
 def queue_pages(session: Session, rows: list[dict[str, Any]]) -> list[bool]:

@@ -48,3 +48,17 @@ def insert_new_many(session: Session, table: Any, rows: list[dict[str, Any]], un
         inserted.append(key in taken)
         taken.discard(key)  # a later row with the same key did not go in
     return inserted
+
+
+def insert_new_many_ids(session: Session, table: Any, rows: list[dict[str, Any]], unique: str = "url_hash"
+                        ) -> list[int | None]:
+    """insert_new_many, with each row's new id (None for a row that did not go in)."""
+    if not rows:
+        return []
+    statement = (_insert(session, table).on_conflict_do_nothing(index_elements=[unique])
+                 .returning(table.c[unique], table.c.id))
+    taken = {key: new_id for key, new_id in session.execute(statement, rows).all()}
+    ids: list[int | None] = []
+    for row in rows:
+        ids.append(taken.pop(row[unique], None))  # a later row with the same key did not go in
+    return ids

@@ -101,3 +101,42 @@ def test_downgrade_gives_the_queue_its_bodies_as_fetched(db_url):
         row = s.scalars(select(Page)).one()
         assert row.body_encoding is None and fetched_page(row).body == _PAGE.encode()
     engine.dispose()
+
+
+def test_a_batch_is_stored_as_if_page_by_page(db_url):
+    """Multi-row inserts keep the one-by-one outcome: a title seen earlier in the batch is a duplicate
+    only if that earlier page was stored; a URL twice in the batch goes in once."""
+    from collections import Counter
+    from types import SimpleNamespace
+
+    from pipeline.ingest import StoryIndex, article_values, store_articles
+
+    engine = _engine(db_url)
+
+    def item(n: int, title: str, url_n: int | None = None):
+        page = _fetched(url_n if url_n is not None else n)
+        page.entry = FeedEntry(link=page.url, title=title)
+        body = _PAGE.replace("Hội chợ nông sản năm nay", f"Hội chợ số {n} năm nay").encode()
+        page.body = body
+        row = SimpleNamespace(run_id="run", source_id="src", url=page.url, http_status=200)
+        return row, article_values(page, "run"), None
+
+    with session_scope(engine) as s:  # stored before: an article at the address of page 4
+        stored = article_values(_fetched(40), "run")
+        stored.pop("_search_words")
+        stored["url_hash"] = article_values(_fetched(4), "run")["url_hash"]
+        assert repo.insert_articles(s, [stored]) != [None]
+    items = [item(1, "Tin một"), item(2, "Tin một"), item(3, "Tin hai", url_n=1), item(4, "Tin ba"),
+             item(5, "Tin ba"), item(6, "Tin bốn"), (SimpleNamespace(run_id="run", source_id="src", url="http://x/7",
+                                                                     http_status=404), None, "HTTP 404")]
+    counts: Counter = Counter()
+    with session_scope(engine) as s:
+        results = store_articles(s, items, StoryIndex(), {}, counts)
+    outcomes = [outcome for outcome, _ in results]
+    assert outcomes == ["new", "duplicate", "duplicate", "duplicate", "new", "new", "error"]
+    assert len({article_id for _, article_id in results if article_id is not None}) == 3
+    assert counts == Counter({("run", "src", "new"): 3, ("run", "src", "duplicates"): 3, ("run", "src", "errors"): 1})
+    with session_scope(engine) as s:
+        assert {a.title for a in s.scalars(select(Article))} >= {"Tin một", "Tin ba", "Tin bốn"}
+        assert len(list(s.scalars(select(Article)))) == 4
+    engine.dispose()
