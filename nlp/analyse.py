@@ -14,6 +14,7 @@ from nlp.models import ModelBundle
 from nlp.normalise import clean_text
 from nlp.relevance import Gazetteer, RelevanceResult, assess
 from nlp.risk import RiskInput, RiskRules, score, vn_number
+from nlp.risk_model import Evidence, RiskModel
 from nlp.tiers import TierModel
 from nlp.tokenise import entities
 
@@ -55,6 +56,7 @@ class AnalysisResult:
     entities: list[dict[str, str]] = field(default_factory=list)
     risk_components: dict[str, float] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    evidence: Evidence | None = None  # what the risk model weighed (train fits it on this); not stored
 
     def contract(self) -> dict[str, Any]:
         """The fields of a `classify` output line, in the documented order."""
@@ -74,6 +76,7 @@ class Analyser:
     topic_labels: dict[str, str]
     threshold: float = 0.5
     calibration: RiskCalibration | None = None
+    risk_model: RiskModel | None = None  # when the card has one, it gives the probability (else calibration)
     tiers: TierModel | None = None
     with_entities: bool = True
     models_without_signal: bool = True
@@ -137,7 +140,16 @@ class Analyser:
             source_kind=doc.source_kind, source_prior=doc.source_prior,
         ), self.rules)
         value, components, reasons = risk.risk, dict(risk.components), list(risk.reasons)
-        if self.calibration is not None:  # the score an analyst sees is the calibrated probability
+        evidence = Evidence(components=risk.components, distortion_probability=p_distorted,
+                            negative_probability=sentiment_scores.get("negative", 0.0),
+                            sensitive_topic=topic in self.rules.sensitive_topics, tier=relevance.tier,
+                            source_kind=doc.source_kind, lang=lang)
+        if self.risk_model is not None:  # the parts above, weighed as they proved to weigh on unseen pieces
+            value = self.risk_model.probability(evidence)
+            components["raw_risk"] = risk.risk
+            reasons.append(f"Xác suất xuyên tạc {round(value * 100)}% khi cân các dấu hiệu trên theo mô hình "
+                           f"đã học (điểm thô {vn_number(risk.risk)}) / probability from the learned weighing")
+        elif self.calibration is not None:  # the score an analyst sees is the calibrated probability
             value = self.calibration.apply(risk.risk)
             components["raw_risk"] = risk.risk
             reasons.append(f"Xác suất xuyên tạc đã hiệu chỉnh {round(value * 100)}% từ điểm thô "
@@ -165,5 +177,5 @@ class Analyser:
             sentiment=sentiment, sentiment_score=round(sentiment_scores[sentiment], 4),
             risk=value, flagged=flagged, reasons=reasons,
             places=relevance.places, model_version=self.models.version, entities=found_entities,
-            risk_components=components, errors=errors,
+            risk_components=components, errors=errors, evidence=evidence,
         )

@@ -36,7 +36,10 @@ def test_held_out_seed_split(seed_test):
     assert seed_test["topic"]["accuracy"] >= 0.84 and seed_test["topic"]["macro_f1"] >= 0.82
     assert seed_test["sentiment"]["accuracy"] >= 0.83 and seed_test["sentiment"]["macro_f1"] >= 0.82
     flag = seed_test["flagged"]["per_class"]["flag"]
-    assert flag["precision"] >= 0.85 and flag["recall"] >= 0.85
+    # the learned weighing of the risk's parts (recall 0.887 -> 0.944, false flags 2.6 % -> 1.6 %)
+    assert flag["precision"] >= 0.88 and flag["recall"] >= 0.91
+    fair_flagged = seed_test["flagged"]["confusion"][0][1] / sum(seed_test["flagged"]["confusion"][0])
+    assert fair_flagged <= 0.03
     # the risk is a calibrated probability: each bin's prediction is near the share that was distorted
     assert seed_test["risk_reliability"]["calibrated"]
     assert seed_test["risk_reliability"]["expected_calibration_error"] <= 0.05
