@@ -88,6 +88,19 @@ def migrated_engine(db_url: str) -> Iterator[Any]:
     engine.dispose()
 
 
+def engine_with_source(url: str) -> Any:
+    """An engine on a migrated database holding one domestic source, "src"."""
+    from store import repo
+    from store.db import make_engine, session_scope
+    from store.migrate import upgrade
+
+    engine = make_engine(url)
+    upgrade(engine)
+    with session_scope(engine) as s:
+        repo.upsert_sources(s, [{"id": "src", "name": "Nguồn", "kind": "domestic", "lang": "vi", "prior": 0.2}])
+    return engine
+
+
 def test_settings(database_url: str, tmp_path: Path | None = None) -> Settings:
     """Settings for a local crawl: private hosts allowed, no politeness delays."""
     settings = load_settings(database_url=database_url)

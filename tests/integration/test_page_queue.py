@@ -15,10 +15,10 @@ from crawlers.records import FeedEntry, FetchedPage
 from pipeline.queued import fetched_page, page_values
 from pipeline.units import extract_batch
 from store import repo
-from store.db import make_engine, session_scope
+from store.db import session_scope
 from store.migrate import alembic_config, upgrade
 from store.models import Article, Page, Quarantine
-from tests.conftest import test_settings
+from tests.conftest import engine_with_source, test_settings
 
 _PAGE = """<html><head><meta charset="utf-8"><title>Hội chợ nông sản mở cửa</title></head><body>
 <nav><a href="/">Trang chủ</a> <a href="/kt">Kinh tế</a></nav>
@@ -29,12 +29,7 @@ _PAGE = """<html><head><meta charset="utf-8"><title>Hội chợ nông sản mở
 </article><footer>Bản quyền thuộc về tòa soạn</footer></body></html>"""
 
 
-def _engine(url):
-    engine = make_engine(url)
-    upgrade(engine)
-    with session_scope(engine) as s:
-        repo.upsert_sources(s, [{"id": "src", "name": "Nguồn", "kind": "domestic", "lang": "vi", "prior": 0.2}])
-    return engine
+_engine = engine_with_source
 
 
 def _fetched(n: int, body: bytes = _PAGE.encode()) -> FetchedPage:

@@ -13,14 +13,9 @@ from store.db import DatabaseError, make_engine, session_scope
 from store.migrate import current_revision, head_revision, upgrade
 from store.models import Article, AuditEvent, ReviewCase
 from store.queue import urgency_key
+from tests.conftest import engine_with_source
 
-
-def _engine(url):
-    engine = make_engine(url)
-    upgrade(engine)
-    with session_scope(engine) as s:
-        repo.upsert_sources(s, [{"id": "src", "name": "Nguồn", "kind": "domestic", "lang": "vi", "prior": 0.2}])
-    return engine
+_engine = engine_with_source
 
 
 def _values(n: int = 1, **kw):
