@@ -48,8 +48,8 @@ def document_of(article: Article) -> Document:
 def analysis_values(result: AnalysisResult) -> dict[str, Any]:
     """The Analysis columns for a result."""
     data = asdict(result)
-    data.pop("id")
-    data.pop("errors")
+    for field_name in ("id", "errors", "evidence"):  # not columns: the evidence is what train weighs
+        data.pop(field_name)
     return data
 
 
