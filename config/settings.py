@@ -34,7 +34,7 @@ class Settings(BaseSettings):
     gazetteer_profile: str = Field("hai-duong", pattern=r"^[a-z0-9][a-z0-9-]*$")
     secret_key: SecretStr | None = None
     timezone: str = "Asia/Ho_Chi_Minh"
-    risk_threshold: float | None = Field(None, ge=0.0, le=1.0)  # None: the model card's flag threshold
+    risk_threshold: float = Field(0.45, ge=0.0, le=1.0)
     alert_threshold: float = Field(0.8, ge=0.0, le=1.0)
     analyse_batch_size: int = Field(50, ge=1)
     analyse_without_signal: bool = False

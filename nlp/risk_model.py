@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Any
 
 RISK_MODEL_C = 1.0  # flat from 0.3 to 10 out of fold
-MAX_FALSE_FLAGS = 0.04  # the flag threshold fitted by train: most distortion found at this false-flag rate
 
 
 @dataclass(frozen=True)
@@ -95,13 +94,3 @@ class RiskModel:
             raise ValueError("risk model: as many weights as features are needed")
         return cls(names, weights, float(data["bias"]))
 
-
-def flag_threshold(probabilities: Sequence[float], distorted: Sequence[bool],
-                   max_false_flags: float = MAX_FALSE_FLAGS) -> float:
-    """The lowest threshold whose false-flag rate (fair pieces flagged) stays within `max_false_flags`."""
-    fair = sorted((p for p, d in zip(probabilities, distorted, strict=True) if not d), reverse=True)
-    if not fair:
-        raise ValueError("the flag threshold needs fair pieces")
-    allowed = int(max_false_flags * len(fair))  # this many fair pieces may be flagged
-    above = fair[allowed] if allowed < len(fair) else 0.0  # the first fair piece that must stay below
-    return round(min(1.0, above + 1e-4), 4)

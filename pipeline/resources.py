@@ -17,12 +17,11 @@ from nlp.corpus import Example, load, seed_files, split_of
 from nlp.models import DEFAULT_DIR, ModelBundle, ModelLoadError, load_bundle
 from nlp.relevance import Gazetteer, assess, tier_features
 from nlp.risk import RiskRules
-from nlp.risk_model import Evidence, RiskModel, flag_threshold
+from nlp.risk_model import Evidence, RiskModel
 from nlp.tiers import TierModel
-from nlp.train import fold_of, out_of_fold, train_bundle
+from nlp.train import out_of_fold, train_bundle
 
 logger = logging.getLogger(__name__)
-DEFAULT_RISK_THRESHOLD = 0.45  # when neither the setting nor the model card gives one
 TIER_C = 0.3  # regularisation of the tier model: best of 0.1-3 in 5-fold cross-validation on the real-news tiers
 
 
@@ -71,8 +70,7 @@ def calibrate(settings: Settings, examples: list[Example], bundle: ModelBundle, 
               progress: Any = None) -> dict[str, Any]:
     """The risk calibration for the model card, from the training split's labeled examples, each scored by
     sentiment and distortion heads fitted without its fold: the raw score's monotone map to what was
-    true, the learned risk model over the score's parts, and the flag threshold that model needs to stay
-    within nlp.risk_model.MAX_FALSE_FLAGS false flags (chosen on its own out-of-fold probabilities).
+    true, and the learned risk model over the score's parts (nlp.risk_model).
 
     The topic head (it only decides whether a topic is sensitive) and the features are the bundle's.
     """
@@ -81,7 +79,6 @@ def calibrate(settings: Settings, examples: list[Example], bundle: ModelBundle, 
     raws: list[float] = []
     evidence: list[Evidence] = []
     truth: list[bool] = []
-    ids: list[str] = []
     for k, (part, fold_bundle) in enumerate(out_of_fold(labeled, folds, base=bundle,
                                                          tasks=("sentiment", "distortion"))):
         if progress is not None:
@@ -92,27 +89,11 @@ def calibrate(settings: Settings, examples: list[Example], bundle: ModelBundle, 
         raws += [r.risk for r in results]
         evidence += [r.evidence for r in results if r.evidence is not None]
         truth += [bool(e.distorted) for e in part]
-        ids += [e.id for e in part]
     fitted = RiskCalibration.fit(raws, truth)
     out: dict[str, Any] = {**fitted.to_dict(), "folds": folds, "examples": len(raws), "distorted": sum(truth)}
     if len(evidence) == len(truth):  # every piece went through the models (they do unless told otherwise)
-        inner = [0.0] * len(truth)
-        for k in range(folds):  # the threshold is read off probabilities of models that did not see the piece
-            train = [i for i, x in enumerate(ids) if fold_of(x, folds) != k]
-            model = RiskModel.fit([evidence[i] for i in train], [truth[i] for i in train])
-            for i, x in enumerate(ids):
-                if fold_of(x, folds) == k:
-                    inner[i] = model.probability(evidence[i])
         out["model"] = RiskModel.fit(evidence, truth).to_dict()
-        out["flag_threshold"] = flag_threshold(inner, truth)
     return out
-
-
-def flag_threshold_of(settings: Settings, card_threshold: float | None) -> float:
-    """The risk at which a piece is flagged: the setting when given, else the model card's, else 0.45."""
-    if settings.risk_threshold is not None:
-        return settings.risk_threshold
-    return float(card_threshold) if card_threshold is not None else DEFAULT_RISK_THRESHOLD
 
 
 def build_analyser(settings: Settings, with_entities: bool = True, models_without_signal: bool = True,
@@ -126,13 +107,12 @@ def build_analyser(settings: Settings, with_entities: bool = True, models_withou
     try:
         calibration = RiskCalibration.from_dict(models.card.get("risk_calibration"))
         risk_model = RiskModel.from_dict((models.card.get("risk_calibration") or {}).get("model"))
-        card_threshold = (models.card.get("risk_calibration") or {}).get("flag_threshold")
         tiers = TierModel.from_dict(models.card["tier_model"]) if models.card.get("tier_model") else None
     except (KeyError, TypeError, ValueError) as exc:
         raise ModelLoadError(f"mô hình {models.version}: thẻ mô hình hỏng / broken model card: {exc}") from exc
     return Analyser(gazetteer=gazetteer, models=models, rules=rules, topic_labels=labels,
-                    threshold=flag_threshold_of(settings, card_threshold), calibration=calibration,
-                    risk_model=risk_model, tiers=tiers,
+                    threshold=settings.risk_threshold, calibration=calibration, risk_model=risk_model,
+                    tiers=tiers,
                     with_entities=with_entities, models_without_signal=models_without_signal)
 
 

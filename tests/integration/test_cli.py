@@ -224,9 +224,9 @@ def test_train_writes_a_versioned_model_with_a_card_and_uses_analyst_decisions(t
     calibration = card["risk_calibration"]  # raw risk -> probability, fitted out of fold
     assert calibration["folds"] == 2 and calibration["distorted"] > 0 and len(calibration["x"]) >= 2
     assert calibration["y"] == sorted(calibration["y"]) and 0 <= calibration["y"][0] <= calibration["y"][-1] <= 1
-    weighing = calibration["model"]  # the learned risk model over the score's parts, and the threshold it needs
+    weighing = calibration["model"]  # the learned risk model over the score's parts
     assert "p_distorted" in weighing["features"] and len(weighing["weights"]) == len(weighing["features"])
-    assert not any("kind" in name for name in weighing["features"]) and 0 < calibration["flag_threshold"] < 1
+    assert not any("kind" in name for name in weighing["features"])
     tiers = card["tier_model"]  # focus vs mention, learned from the seed corpus (and real news when present)
     assert tiers["pieces"] > 100 and len(tiers["weights"]) == len(tiers["features"])
     thresholds = json.loads((out / "claims.json").read_text("utf-8"))  # no claim link decided yet: kept

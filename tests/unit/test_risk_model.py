@@ -1,10 +1,10 @@
-"""The learned risk model: weighs the score's parts, never the kind of source; the flag threshold it needs."""
+"""The learned risk model: weighs the score's parts, never the kind of source."""
 
 import random
 
 import pytest
 
-from nlp.risk_model import Evidence, RiskModel, flag_threshold, named_features
+from nlp.risk_model import Evidence, RiskModel, named_features
 
 
 def _evidence(p: float, rules: float = 0.0, kind: str = "domestic", tier: str = "focus") -> Evidence:
@@ -39,12 +39,3 @@ def test_fitted_model_follows_the_evidence_and_round_trips():
     with pytest.raises(ValueError):
         RiskModel.fit(pieces[:3], [True, True, True])
 
-
-def test_flag_threshold_keeps_false_flags_within_the_rate():
-    fair = [i / 100 for i in range(100)]  # 0.00 .. 0.99
-    distorted = [0.5, 0.9, 0.97]
-    threshold = flag_threshold(fair + distorted, [False] * 100 + [True] * 3, max_false_flags=0.04)
-    assert sum(p >= threshold for p in fair) == 4 and 0.95 < threshold < 0.97
-    assert flag_threshold([0.2, 0.9], [False, True], max_false_flags=0.0) == pytest.approx(0.2001)
-    with pytest.raises(ValueError):
-        flag_threshold([0.9], [True])
