@@ -31,7 +31,7 @@ class Settings(BaseSettings):
 
     database_url: str = "sqlite:///var/hdmonitor.db"
     config_dir: Path = Field(default_factory=default_config_dir)
-    gazetteer_profile: str = Field("hai-duong", pattern=r"^[a-z0-9][a-z0-9-]*$")
+    gazetteer_profile: str = Field(DEFAULT_GAZETTEER, pattern=r"^[a-z0-9][a-z0-9-]*$")
     secret_key: SecretStr | None = None
     timezone: str = "Asia/Ho_Chi_Minh"
     risk_threshold: float = Field(0.45, ge=0.0, le=1.0)

@@ -324,19 +324,21 @@ def assess(title: str, text: str, gazetteer: Gazetteer, tiers: TierModel | None 
 
     result = _tier(matches, dropped, title_end, len(full), gazetteer)
     if tiers is not None and matches:  # the learned decision between focus and mention
-        p = tiers.focus_probability(tier_features(matches, full, title_end, gazetteer, folded))
+        p = tiers.focus_probability(tier_features(matches, full, title_end, gazetteer, folded, others))
         result = RelevanceResult(FOCUS if p >= tiers.threshold else MENTION, result.score, result.places,
                                  result.matches, result.dropped, round(p, 4))
     return result
 
 
 def tier_features(matches: list[PlaceMatch], full: str, title_end: int, gazetteer: Gazetteer,
-                  folded: str | None = None) -> list[float]:
-    """The tier model's features for the accepted matches of a piece (title + "\\n" + text, and its fold)."""
+                  folded: str | None = None, others: list[tuple[int, str]] | None = None) -> list[float]:
+    """The tier model's features for the accepted matches of a piece (title + "\\n" + text, its fold, and
+    where it names other provinces when assess has found them already)."""
     folded = fold(full) if folded is None else folded
     found = [Found(m.start, m.start + len(m.name), m.in_title, gazetteer._weights.get(m.entry_id, 0.5), m.entry_id)
              for m in matches]
-    return features(found, full, folded, title_end, gazetteer.other_regions_in(full, folded))
+    return features(found, full, folded, title_end,
+                    gazetteer.other_regions_in(full, folded) if others is None else others)
 
 
 def _tier(matches: list[PlaceMatch], dropped: list[str], title_end: int, length: int,

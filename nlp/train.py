@@ -55,17 +55,16 @@ def _fit(task: str, features: Any, pairs: list[tuple[str, str]], c: float) -> An
     return head
 
 
+def _label(ex: Example, task: str) -> str | None:
+    """The example's label for a task, None when it has none."""
+    if task == "distortion":
+        return None if ex.distorted is None else ("distorted" if ex.distorted else "ok")
+    value = getattr(ex, task)
+    return None if value is None else str(value)
+
+
 def _pairs(examples: Sequence[Example], task: str) -> list[tuple[str, str]]:
-    out: list[tuple[str, str]] = []
-    for ex in examples:
-        label: str | None
-        if task == "distortion":
-            label = None if ex.distorted is None else ("distorted" if ex.distorted else "ok")
-        else:
-            label = getattr(ex, task)
-        if label is not None:
-            out.append((prepare(ex.title, ex.text), label))
-    return out
+    return [(prepare(ex.title, ex.text), label) for ex in examples if (label := _label(ex, task)) is not None]
 
 
 def train_bundle(examples: Sequence[Example], sources: Sequence[Path] = (),
@@ -122,14 +121,15 @@ def out_of_fold(examples: Sequence[Example], folds: int = 5, base: ModelBundle |
     features = base.features if base is not None else text_features()
     matrix = features.transform(texts) if base is not None else features.fit_transform(texts)
     of = [fold_of(ex.id, folds) for ex in examples]
+    labels_of = {task: [_label(ex, task) for ex in examples] for task in tasks}
     for k in range(folds):
         rest = [i for i, f in enumerate(of) if f != k]
         heads: dict[str, Any] = dict(base.heads) if base is not None else {}
         for task, c in HEADS:
             if task not in tasks:
                 continue
-            rows = [i for i in rest if _pairs([examples[i]], task)]
-            labels = [_pairs([examples[i]], task)[0][1] for i in rows]
+            rows = [i for i in rest if labels_of[task][i] is not None]
+            labels = [str(labels_of[task][i]) for i in rows]
             if len(set(labels)) < 2:
                 raise TrainingError(f"{task}: cần ít nhất 2 nhãn / needs at least two labels in fold {k}")
             heads[task] = classifier_head(c=c).fit(matrix[rows], labels)

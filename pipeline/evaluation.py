@@ -144,7 +144,8 @@ def evaluate(settings: Settings, examples: list[Example], priors: dict[str, floa
             report["distortion_roc_auc"] = round(float(roc_auc_score(gold, scores)), 4)
         rows = reliability([r.risk for e, r in zip(examples, results, strict=True) if e.distorted is not None],
                            [bool(e.distorted) for e in examples if e.distorted is not None])
-        report["risk_reliability"] = {"calibrated": analyser.calibration is not None,
+        calibrated = analyser.calibration is not None or analyser.risk_model is not None
+        report["risk_reliability"] = {"calibrated": calibrated,
                                       "expected_calibration_error": expected_calibration_error(rows), "bins": rows}
     return report
 
