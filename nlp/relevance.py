@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nlp.normalise import fold, normalise_tone_marks
-from nlp.tiers import Found, TierModel, features
+from nlp.tiers import Found, TierModel, context_terms, features
 
 FOCUS = "focus"
 MENTION = "mention"
@@ -324,21 +324,22 @@ def assess(title: str, text: str, gazetteer: Gazetteer, tiers: TierModel | None 
 
     result = _tier(matches, dropped, title_end, len(full), gazetteer)
     if tiers is not None and matches:  # the learned decision between focus and mention
-        p = tiers.focus_probability(tier_features(matches, full, title_end, gazetteer, folded, others))
+        p = tiers.focus_probability(*tier_inputs(matches, full, title_end, gazetteer, folded, others))
         result = RelevanceResult(FOCUS if p >= tiers.threshold else MENTION, result.score, result.places,
                                  result.matches, result.dropped, round(p, 4))
     return result
 
 
-def tier_features(matches: list[PlaceMatch], full: str, title_end: int, gazetteer: Gazetteer,
-                  folded: str | None = None, others: list[tuple[int, str]] | None = None) -> list[float]:
-    """The tier model's features for the accepted matches of a piece (title + "\\n" + text, its fold, and
-    where it names other provinces when assess has found them already)."""
+def tier_inputs(matches: list[PlaceMatch], full: str, title_end: int, gazetteer: Gazetteer,
+                folded: str | None = None, others: list[tuple[int, str]] | None = None,
+                ) -> tuple[list[float], frozenset[str]]:
+    """The tier model's features and context terms for the accepted matches of a piece (title + "\\n" +
+    text, its fold, and where it names other provinces when assess has found them already)."""
     folded = fold(full) if folded is None else folded
     found = [Found(m.start, m.start + len(m.name), m.in_title, gazetteer._weights.get(m.entry_id, 0.5), m.entry_id)
              for m in matches]
-    return features(found, full, folded, title_end,
-                    gazetteer.other_regions_in(full, folded) if others is None else others)
+    others = gazetteer.other_regions_in(full, folded) if others is None else others
+    return features(found, full, folded, title_end, others), context_terms(found, folded)
 
 
 def _tier(matches: list[PlaceMatch], dropped: list[str], title_end: int, length: int,

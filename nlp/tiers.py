@@ -3,16 +3,19 @@
 The rule in nlp.relevance calls a piece focus when the region is in the headline, in the lead twice or
 named often. Real news breaks it both ways: a national round-up names a province four times in a list,
 a hometown in brackets sits in the lead, a short item about a district names it once. These features
-describe each accepted name's place and company; the weights are fitted by `hdmonitor train` on the
-seed corpus and the hand-labeled real news, and shipped as plain numbers in the model directory.
+describe each accepted name's place and company; beside them, the words around each name ("held at the
+provincial hall", "the provincial police", "hometown", "lost to") add their learned weights. Both are
+fitted by `hdmonitor train` on the seed corpus and the hand-labeled real news, and shipped as plain
+numbers in the model card.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 FEATURES = (
@@ -24,6 +27,9 @@ _NEAR = 80  # characters: another province this close to a name of the region pu
 _LEAD = 400
 _LIST_BEFORE = re.compile(r"(,|;|\bvà|\band)\s*$")
 _LIST_AFTER = re.compile(r"^\s*(,|;|và\b|and\b)\s*[A-ZĐÀ-Ỹ]")
+CONTEXT_CHARS = 60  # of folded text each side of a name: the words the context weights look at
+_PLACE = "_place_"  # the name itself, so that "tai _place_" and "_place_ thua" are terms
+_WORD = re.compile(r"\w+")
 _ORIGIN = re.compile(r"(?:\b(?:que|nguoi|ho khau|tru quan|sinh ra|from|native of|hometown|born in|"
                      r"xuat than|goc)\s+(?:\S+\s+){0,2})$")
 
@@ -80,36 +86,80 @@ def features(found: Sequence[Found], full: str, folded: str, title_end: int,
     ]
 
 
+def context_terms(found: Sequence[Found], folded: str) -> frozenset[str]:
+    """The words and word pairs of the folded text around each accepted name (the name itself a placeholder)."""
+    terms: set[str] = set()
+    for f in found:
+        words = (_WORD.findall(folded[max(0, f.start - CONTEXT_CHARS):f.start]) + [_PLACE]
+                 + _WORD.findall(folded[f.end:f.end + CONTEXT_CHARS]))
+        terms.update(words)
+        terms.update(f"{a} {b}" for a, b in zip(words, words[1:], strict=False))
+    return frozenset(terms)
+
+
 @dataclass(frozen=True)
 class TierModel:
-    """Weights of the focus-vs-mention logistic model; focus when its probability reaches the threshold."""
+    """Weights of the focus-vs-mention logistic model; focus when its probability reaches the threshold.
+
+    `context` (term → weight) and `context_bias` are a second logistic model over the words around the
+    names; its log-odds are added to the features' when it is there.
+    """
 
     weights: tuple[float, ...]
     threshold: float = 0.5
+    context: Mapping[str, float] = field(default_factory=dict)
+    context_bias: float = 0.0
 
-    def focus_probability(self, vector: Sequence[float]) -> float:
-        """P(focus) for one feature vector."""
+    def focus_probability(self, vector: Sequence[float], terms: Iterable[str] = ()) -> float:
+        """P(focus) for one feature vector and the context terms of the same piece."""
         z = sum(w * x for w, x in zip(self.weights, vector, strict=True))
+        if self.context:
+            z += self.context_bias + sum(self.context.get(t, 0.0) for t in terms)
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
     def to_dict(self) -> dict[str, Any]:
-        """As stored in tiers.json."""
-        return {"features": list(FEATURES), "weights": list(self.weights), "threshold": self.threshold}
+        """As stored in the model card."""
+        out: dict[str, Any] = {"features": list(FEATURES), "weights": list(self.weights), "threshold": self.threshold}
+        if self.context:
+            out["context"] = {"chars": CONTEXT_CHARS, "bias": self.context_bias, "weights": dict(self.context)}
+        return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TierModel:
-        """From tiers.json; the feature list must be this code's."""
+        """From the model card; the feature list and the context's width must be this code's."""
         if list(data.get("features", [])) != list(FEATURES):
-            raise ValueError("tiers.json was fitted on other features")
-        return cls(tuple(float(w) for w in data["weights"]), float(data.get("threshold", 0.5)))
+            raise ValueError("the tier model was fitted on other features")
+        context = data.get("context") or {}
+        if context and context.get("chars") != CONTEXT_CHARS:
+            raise ValueError("the tier model's context words were taken from another width")
+        return cls(tuple(float(w) for w in data["weights"]), float(data.get("threshold", 0.5)),
+                   {str(t): float(w) for t, w in (context.get("weights") or {}).items()},
+                   float(context.get("bias", 0.0)))
 
     @classmethod
-    def fit(cls, vectors: Sequence[Sequence[float]], focus: Sequence[bool], c: float = 1.0) -> TierModel:
-        """Logistic regression (the bias is a feature, so no separate intercept)."""
+    def fit(cls, vectors: Sequence[Sequence[float]], focus: Sequence[bool], c: float = 1.0,
+            contexts: Sequence[frozenset[str]] | None = None, sample_weight: Sequence[float] | None = None,
+            context_c: float = 0.3, min_pieces: int = 3, smallest: float = 0.02) -> TierModel:
+        """Logistic regression on the features (the bias is a feature, so no separate intercept) and, given
+        `contexts`, a second one on the context terms found in at least `min_pieces` pieces; context weights
+        smaller than `smallest` are left out of the stored model."""
+        from sklearn.feature_extraction import DictVectorizer
         from sklearn.linear_model import LogisticRegression
 
         if len(set(focus)) < 2:
             raise ValueError("the tier model needs focus and mention examples")
+        labels = [int(f) for f in focus]
+        weights = None if sample_weight is None else list(sample_weight)
         model = LogisticRegression(C=c, fit_intercept=False, max_iter=5000, class_weight="balanced")
-        model.fit([list(v) for v in vectors], [int(f) for f in focus])
-        return cls(tuple(round(float(w), 6) for w in model.coef_[0]))
+        model.fit([list(v) for v in vectors], labels, sample_weight=weights)
+        coef = tuple(round(float(w), 6) for w in model.coef_[0])
+        if contexts is None:
+            return cls(coef)
+        seen = Counter(t for terms in contexts for t in terms)
+        vectoriser = DictVectorizer()
+        matrix = vectoriser.fit_transform([{t: 1 for t in terms if seen[t] >= min_pieces} for terms in contexts])
+        words = LogisticRegression(C=context_c, max_iter=5000, class_weight="balanced")
+        words.fit(matrix, labels, sample_weight=weights)
+        kept = {str(t): round(float(w), 4) for t, w in zip(vectoriser.feature_names_, words.coef_[0], strict=True)
+                if abs(w) >= smallest}
+        return cls(coef, context=dict(sorted(kept.items())), context_bias=round(float(words.intercept_[0]), 6))

@@ -172,19 +172,17 @@ def cross_validated_tiers(settings: Settings, real: list[Example], folds: int = 
     corpus's training split and the other folds, measured on this one (the shipped model saw them all)."""
     from nlp.corpus import split_of
     from nlp.relevance import Gazetteer, assess
-    from nlp.tiers import TierModel
     from nlp.train import fold_of
-    from pipeline.resources import TIER_C, read_yaml, tier_pairs
+    from pipeline.resources import TIER_C, fit_tier_model, read_yaml, tier_pieces
 
     gazetteer = Gazetteer.from_dict(read_yaml(settings.gazetteer_file()))
-    seed = [p for p in tier_pairs(gazetteer, [e for e in load(seed_files()) if split_of(e.id) == "train"]) if p]
-    own = tier_pairs(gazetteer, real)  # each piece's features, worked out once for every fold
+    seed = [p for p in tier_pieces(gazetteer, [e for e in load(seed_files()) if split_of(e.id) == "train"]) if p]
+    own = tier_pieces(gazetteer, real)  # each piece's features, worked out once for every fold
     of = [fold_of(e.id, folds) for e in real]
     gold: list[str] = []
     predicted: list[str] = []
     for k in range(folds):
-        pairs = seed + [p for p, f in zip(own, of, strict=True) if p is not None and f != k]
-        model = TierModel.fit([v for v, _ in pairs], [y for _, y in pairs], c=TIER_C)
+        model = fit_tier_model(seed, [p for p, f in zip(own, of, strict=True) if p is not None and f != k], TIER_C)
         for e, f in zip(real, of, strict=True):
             if f == k:
                 gold.append(e.relevance or "none")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,7 @@ from nlp.analyse import Analyser, Document
 from nlp.calibration import RiskCalibration
 from nlp.corpus import Example, load, seed_files, split_of
 from nlp.models import DEFAULT_DIR, ModelBundle, ModelLoadError, load_bundle
-from nlp.relevance import Gazetteer, assess, tier_features
+from nlp.relevance import Gazetteer, assess, tier_inputs
 from nlp.risk import RiskRules
 from nlp.risk_model import Evidence, RiskModel
 from nlp.tiers import TierModel
@@ -23,6 +23,9 @@ from nlp.train import out_of_fold, train_bundle
 
 logger = logging.getLogger(__name__)
 TIER_C = 0.3  # regularisation of the tier model: best of 0.1-3 in 5-fold cross-validation on the real-news tiers
+# a hand-labeled real article weighs as ten seed pieces in the tier model: real news is what the decision is
+# for, and the seed's written pieces outnumber it (cross-validated focus F1 on the real news: 0.78 with 3, 0.81 with 10)
+REAL_NEWS_WEIGHT = 10.0
 
 
 def read_yaml(path: Path) -> dict[str, Any]:
@@ -134,20 +137,39 @@ def fit_tiers(settings: Settings, examples: list[Example], c: float = TIER_C,
             real = []
     if real:
         used["vntc_tiers"] = len(real)
-    pairs = [p for p in tier_pairs(gazetteer, seed + real) if p is not None]
-    return {**TierModel.fit([v for v, _ in pairs], [f for _, f in pairs], c=c).to_dict(), "fitted_on": used,
-            "pieces": len(pairs), "c": c}
+    seed_pieces = [p for p in tier_pieces(gazetteer, seed) if p is not None]
+    real_pieces = [p for p in tier_pieces(gazetteer, real) if p is not None]
+    model = fit_tier_model(seed_pieces, real_pieces, c)
+    return {**model.to_dict(), "fitted_on": used, "pieces": len(seed_pieces) + len(real_pieces), "c": c,
+            "real_news_weight": REAL_NEWS_WEIGHT}
 
 
-def tier_pairs(gazetteer: Gazetteer, examples: list[Example]) -> list[tuple[list[float], bool] | None]:
-    """For each example: its tier features and whether it is focus, or None when the tier model has no say
-    (no accepted name of the region, or not labeled focus or mention)."""
-    out: list[tuple[list[float], bool] | None] = []
+@dataclass(frozen=True)
+class TierPiece:
+    """A labeled piece as the tier model sees it."""
+
+    vector: list[float]
+    terms: frozenset[str]
+    focus: bool
+
+
+def tier_pieces(gazetteer: Gazetteer, examples: list[Example]) -> list[TierPiece | None]:
+    """For each example: its tier features, context terms and whether it is focus, or None when the tier
+    model has no say (no accepted name of the region, or not labeled focus or mention)."""
+    out: list[TierPiece | None] = []
     for e in examples:
         result = assess(e.title, e.text, gazetteer)
         if result.matches and e.relevance in ("focus", "mention"):
-            out.append((tier_features(result.matches, f"{e.title}\n{e.text}", len(e.title), gazetteer),
-                        e.relevance == "focus"))
+            vector, terms = tier_inputs(result.matches, f"{e.title}\n{e.text}", len(e.title), gazetteer)
+            out.append(TierPiece(vector, terms, e.relevance == "focus"))
         else:
             out.append(None)
     return out
+
+
+def fit_tier_model(seed: list[TierPiece], real: list[TierPiece], c: float = TIER_C) -> TierModel:
+    """The tier model on seed pieces and hand-labeled real news (each real piece weighing REAL_NEWS_WEIGHT)."""
+    pieces = seed + real
+    return TierModel.fit([p.vector for p in pieces], [p.focus for p in pieces], c=c,
+                         contexts=[p.terms for p in pieces],
+                         sample_weight=[1.0] * len(seed) + [REAL_NEWS_WEIGHT] * len(real))

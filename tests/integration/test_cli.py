@@ -229,6 +229,7 @@ def test_train_writes_a_versioned_model_with_a_card_and_uses_analyst_decisions(t
     assert not any("kind" in name for name in weighing["features"])
     tiers = card["tier_model"]  # focus vs mention, learned from the seed corpus (and real news when present)
     assert tiers["pieces"] > 100 and len(tiers["weights"]) == len(tiers["features"])
+    assert len(tiers["context"]["weights"]) > 100  # and the words around the names
     thresholds = json.loads((out / "claims.json").read_text("utf-8"))  # no claim link decided yet: kept
     assert thresholds["learnt"] is False and summary["claim_thresholds"] == thresholds
     assert {p.name for p in out.iterdir()} >= {"features.skops", "topic.skops", "sentiment.skops",

@@ -4,7 +4,7 @@ import pytest
 import yaml
 
 from config.settings import default_config_dir
-from nlp.relevance import Gazetteer, assess, tier_features
+from nlp.relevance import Gazetteer, assess, tier_inputs
 from nlp.tiers import FEATURES, TierModel
 
 GAZ = Gazetteer.from_dict(yaml.safe_load((default_config_dir() / "gazetteer.yaml").read_text("utf-8")))
@@ -13,7 +13,7 @@ GAZ = Gazetteer.from_dict(yaml.safe_load((default_config_dir() / "gazetteer.yaml
 def _features(title: str, text: str) -> dict[str, float]:
     result = assess(title, text, GAZ)
     assert result.matches
-    return dict(zip(FEATURES, tier_features(result.matches, f"{title}\n{text}", len(title), GAZ), strict=True))
+    return dict(zip(FEATURES, tier_inputs(result.matches, f"{title}\n{text}", len(title), GAZ)[0], strict=True))
 
 
 def test_a_list_of_provinces_and_a_hometown_are_told_from_a_subject():
@@ -48,3 +48,22 @@ def test_fitted_weights_round_trip_and_refuse_other_features():
         TierModel.from_dict({**model.to_dict(), "features": ["something", "else"]})
     with pytest.raises(ValueError):
         TierModel.fit(vectors[:1], [True])
+
+
+def test_the_words_around_the_names_tell_a_venue_from_a_hometown():
+    venue = ("Giải bóng bàn trẻ toàn quốc", "Giải diễn ra tại nhà thi đấu tỉnh Hải Dương với 300 vận động viên.")
+    hometown = ("Vận động viên trẻ giành huy chương", "Em Nguyễn Văn B, quê Hải Dương, giành huy chương vàng.")
+    terms = {}
+    for name, (title, text) in {"venue": venue, "hometown": hometown}.items():
+        result = assess(title, text, GAZ)
+        terms[name] = tier_inputs(result.matches, f"{title}\n{text}", len(title), GAZ)[1]
+    assert {"tai nha thi dau", "dau tinh", "tinh _place_"} & terms["venue"]
+    assert "que _place_" in terms["hometown"] and "que _place_" not in terms["venue"]
+    vectors = [[0.0] * (len(FEATURES) - 1) + [1.0]] * 10  # the features say nothing: only the words decide
+    model = TierModel.fit(vectors, [True, False] * 5, contexts=[terms["venue"], terms["hometown"]] * 5, min_pieces=1)
+    blank = vectors[0]
+    assert model.focus_probability(blank, terms["venue"]) > 0.5 > model.focus_probability(blank, terms["hometown"])
+    restored = TierModel.from_dict(model.to_dict())
+    assert restored == model and restored.context
+    with pytest.raises(ValueError):
+        TierModel.from_dict({**model.to_dict(), "context": {**model.to_dict()["context"], "chars": 30}})
