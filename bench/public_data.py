@@ -1,10 +1,12 @@
 """The project's own training code on public labeled data, next to the published figures.
 
-    .venv/bin/python -m bench.public_data [vntc] [uit-vsfc] [reintel] [--data ../shared/data]
+    .venv/bin/python -m bench.public_data [vntc] [vntc-copies] [uit-vsfc] [reintel] [--data ../shared/data]
 
 VNTC: 10 topics, official train/test split (published: TF-IDF + LinearSVC about 92.8 %).
 UIT-VSFC: sentiment, train → test, macro-F1 (published: MaxEnt 87.9, PhoBERT 93.9).
 ReINTEL: unreliable posts, stratified 5-fold ROC-AUC on public_train (shared-task leaders about 0.95).
+vntc-copies: how many VNTC test articles are near-copies of a training article, and how often the copy's
+label differs (label noise that no classifier can learn away).
 Each prints one JSON line. These runs take minutes to an hour: they are not part of the tests.
 """
 
@@ -69,6 +71,31 @@ def run_vntc(data: Path, c: float = 8.0, head_kind: str = "logistic", word_ngram
           per_class_f1={k: v["f1"] for k, v in metrics["per_class"].items()})
 
 
+def run_vntc_copies(data: Path, threshold: float = 0.95) -> None:
+    from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
+
+    words = HashingVectorizer(token_pattern=r"(?u)\b\w+\b", ngram_range=(1, 2), n_features=2**20,
+                              alternate_sign=False, norm=None)
+    tfidf = TfidfTransformer(sublinear_tf=True)
+    train = list(vntc_rows(data / "vntc" / "train.jsonl.gz"))
+    test = list(vntc_rows(data / "vntc" / "test.jsonl.gz"))
+    train_matrix = tfidf.fit_transform(words.transform([prepare("", t).lower() for t, _ in train]))
+    train_labels = np.array([lab for _, lab in train])
+    copies = differ = 0
+    for start in range(0, len(test), 1000):
+        batch = test[start:start + 1000]
+        similarity = (tfidf.transform(words.transform([prepare("", t).lower() for t, _ in batch])) @ train_matrix.T)
+        best = similarity.max(axis=1).toarray().ravel()
+        nearest = np.asarray(similarity.argmax(axis=1)).ravel()
+        for (_, label), score, index in zip(batch, best, nearest, strict=True):
+            if score >= threshold:
+                copies += 1
+                differ += int(train_labels[index] != label)
+    _emit(bench="vntc_test_copies_of_training_articles", threshold=threshold, test=len(test), copies=copies,
+          copies_share=round(copies / len(test), 4), copies_labeled_otherwise=differ,
+          labeled_otherwise_share=round(differ / max(1, copies), 4))
+
+
 def run_vsfc(data: Path) -> None:
     def rows(split: str) -> list[tuple[str, str]]:
         items = json.loads((data / "uit-vsfc" / f"UIT-VSFC-{split}.json").read_text(encoding="utf-8"))
@@ -112,12 +139,14 @@ def main() -> None:
     for name in args.runs:
         if name == "vntc":
             run_vntc(args.data, args.vntc_c, args.vntc_head, args.vntc_word_ngrams)
+        elif name == "vntc-copies":
+            run_vntc_copies(args.data)
         elif name == "uit-vsfc":
             run_vsfc(args.data)
         elif name == "reintel":
             run_reintel(args.data)
         else:
-            sys.exit(f"unknown run {name} (vntc, uit-vsfc, reintel)")
+            sys.exit(f"unknown run {name} (vntc, vntc-copies, uit-vsfc, reintel)")
 
 
 if __name__ == "__main__":
