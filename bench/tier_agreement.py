@@ -4,8 +4,11 @@
 
 `nlp/tiers/vntc_tiers.jsonl` is the set `hdmonitor eval --data vntc-tiers` measures against;
 `nlp/tiers/vntc_tiers_second_reading.jsonl` is a second reading of the same articles, labeled without
-seeing the first. Prints one JSON line: agreement, Cohen's kappa, and the focus F1 of one reading
-against the other (the figure the tier model's cross-validated focus F1 is compared with).
+seeing the first. Where the two disagreed, a third reading (`vntc_tiers_third_reading.jsonl`, also
+blind) settled the tier by majority; the set keeps the first reading's tier in `first_reading` where
+it was outvoted. Prints one JSON line: agreement, Cohen's kappa and the focus F1 of the first reading
+against the second (the figure the tier model's cross-validated focus F1 is compared with), and how
+the disputes were settled.
 """
 
 from __future__ import annotations
@@ -18,9 +21,10 @@ TIERS = Path(__file__).resolve().parents[1] / "nlp" / "tiers"
 LABELS = ("focus", "mention", "none")
 
 
-def read(path: Path) -> dict[tuple[str, str], str]:
+def read(path: Path, key: str = "tier") -> dict[tuple[str, str], str]:
+    """Each article's tier in a labels file (`key` "first_reading" gives the first reading's tier)."""
     with path.open(encoding="utf-8") as fh:
-        return {(r["split"], r["file"]): r["tier"] for r in map(json.loads, fh)}
+        return {(r["split"], r["file"]): r.get(key, r["tier"]) for r in map(json.loads, fh)}
 
 
 def agreement(first: dict[tuple[str, str], str], second: dict[tuple[str, str], str]) -> dict[str, object]:
@@ -39,8 +43,19 @@ def agreement(first: dict[tuple[str, str], str], second: dict[tuple[str, str], s
 
 
 def main() -> None:
-    result = agreement(read(TIERS / "vntc_tiers.jsonl"), read(TIERS / "vntc_tiers_second_reading.jsonl"))
-    print(json.dumps({"bench": "tier_agreement", **result}, ensure_ascii=False))
+    first = read(TIERS / "vntc_tiers.jsonl", "first_reading")
+    second = read(TIERS / "vntc_tiers_second_reading.jsonl")
+    third = read(TIERS / "vntc_tiers_third_reading.jsonl")
+    settled = read(TIERS / "vntc_tiers.jsonl")
+    disputed = {k for k in first if first[k] != second[k]}
+    if disputed != set(third):
+        raise SystemExit("the third reading must cover exactly the disputed articles")
+    if any(settled[k] != (first[k] if first[k] in (second[k], third[k]) else second[k]) for k in disputed):
+        raise SystemExit("a disputed article's tier is not the majority of the three readings")
+    result = agreement(first, second)
+    print(json.dumps({"bench": "tier_agreement", **result, "disputed": len(disputed),
+                      "settled_against_first_reading": sum(settled[k] != first[k] for k in disputed)},
+                     ensure_ascii=False))
 
 
 if __name__ == "__main__":
