@@ -21,10 +21,15 @@ TIERS = Path(__file__).resolve().parents[1] / "nlp" / "tiers"
 LABELS = ("focus", "mention", "none")
 
 
-def read(path: Path, key: str = "tier") -> dict[tuple[str, str], str]:
-    """Each article's tier in a labels file (`key` "first_reading" gives the first reading's tier)."""
+def read(path: Path) -> dict[tuple[str, str], dict[str, str]]:
+    """Each article's label row in a labels file."""
     with path.open(encoding="utf-8") as fh:
-        return {(r["split"], r["file"]): r.get(key, r["tier"]) for r in map(json.loads, fh)}
+        return {(r["split"], r["file"]): r for r in map(json.loads, fh)}
+
+
+def tiers(rows: dict[tuple[str, str], dict[str, str]], key: str = "tier") -> dict[tuple[str, str], str]:
+    """Each article's tier (`key` "first_reading" gives the first reading's where it was outvoted)."""
+    return {k: r.get(key, r["tier"]) for k, r in rows.items()}
 
 
 def agreement(first: dict[tuple[str, str], str], second: dict[tuple[str, str], str]) -> dict[str, object]:
@@ -43,10 +48,10 @@ def agreement(first: dict[tuple[str, str], str], second: dict[tuple[str, str], s
 
 
 def main() -> None:
-    first = read(TIERS / "vntc_tiers.jsonl", "first_reading")
-    second = read(TIERS / "vntc_tiers_second_reading.jsonl")
-    third = read(TIERS / "vntc_tiers_third_reading.jsonl")
-    settled = read(TIERS / "vntc_tiers.jsonl")
+    labeled = read(TIERS / "vntc_tiers.jsonl")
+    first, settled = tiers(labeled, "first_reading"), tiers(labeled)
+    second = tiers(read(TIERS / "vntc_tiers_second_reading.jsonl"))
+    third = tiers(read(TIERS / "vntc_tiers_third_reading.jsonl"))
     disputed = {k for k in first if first[k] != second[k]}
     if disputed != set(third):
         raise SystemExit("the third reading must cover exactly the disputed articles")

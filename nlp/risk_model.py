@@ -26,7 +26,7 @@ class Evidence:
     negative_probability: float
     sensitive_topic: bool
     tier: str
-    source_kind: str | None  # shown with the reasons; not weighed by the model (see named_features)
+    source_kind: str | None  # carried for reading back; never weighed by the model (see named_features)
     lang: str
 
 
@@ -93,4 +93,3 @@ class RiskModel:
         if len(names) != len(weights):
             raise ValueError("risk model: as many weights as features are needed")
         return cls(names, weights, float(data["bias"]))
-
