@@ -167,9 +167,15 @@ def evaluate_named(settings: Settings, name: str) -> dict[str, Any]:
     return report
 
 
-def cross_validated_tiers(settings: Settings, real: list[Example], folds: int = 5) -> dict[str, Any]:
+def cross_validated_tiers(settings: Settings, real: list[Example], folds: int = 5, share: float = 1.0,
+                          draw: int = 0) -> dict[str, Any]:
     """The tier decision on real news it was not fitted on: for each fold, a tier model fitted on the seed
-    corpus's training split and the other folds, measured on this one (the shipped model saw them all)."""
+    corpus's training split and the other folds, measured on this one (the shipped model saw them all).
+
+    `share` < 1 fits each fold's model on that share of the other folds' pieces only (drawn with the seed
+    `draw`), for the learning curve in bench.tier_learning_curve."""
+    import random
+
     from nlp.corpus import split_of
     from nlp.relevance import Gazetteer, assess
     from nlp.train import fold_of
@@ -181,8 +187,10 @@ def cross_validated_tiers(settings: Settings, real: list[Example], folds: int = 
     of = [fold_of(e.id, folds) for e in real]
     gold: list[str] = []
     predicted: list[str] = []
+    rng = random.Random(draw)
     for k in range(folds):
-        model = fit_tier_model(seed, [p for p, f in zip(own, of, strict=True) if p is not None and f != k], TIER_C)
+        kept = [p for p, f in zip(own, of, strict=True) if p is not None and f != k and rng.random() < share]
+        model = fit_tier_model(seed, kept, TIER_C)
         for e, f in zip(real, of, strict=True):
             if f == k:
                 gold.append(e.relevance or "none")

@@ -30,14 +30,18 @@ def demo() -> dict:
 
 
 def test_held_out_seed_split(seed_test):
-    # 383 held-out items since the second round (119 before), a third of them hard relevance cases
-    assert seed_test["n"] >= 350
-    # the learned tier decision: 0.875 by the rule alone, 0.932 by the features, 0.945 with the context words
+    # 455 held-out items (383 since the second round, 72 of the sentiment pieces; 119 before), a third of
+    # them hard relevance cases
+    assert seed_test["n"] >= 450
+    # the learned tier decision: 0.875 by the rule alone, 0.932 by the features, 0.945 with the context
+    # words (on the 383); 0.950 on the 455
     assert seed_test["relevance"]["accuracy"] >= 0.93
     assert seed_test["topic"]["accuracy"] >= 0.84 and seed_test["topic"]["macro_f1"] >= 0.82
-    assert seed_test["sentiment"]["accuracy"] >= 0.83 and seed_test["sentiment"]["macro_f1"] >= 0.82
+    # 0.835 / 0.829 (the 72 pieces added for sentiment are the hard kind)
+    assert seed_test["sentiment"]["accuracy"] >= 0.81 and seed_test["sentiment"]["macro_f1"] >= 0.80
     flag = seed_test["flagged"]["per_class"]["flag"]
-    # the learned weighing of the risk's parts (recall 0.887 -> 0.944, false flags 2.6 % -> 1.6 %)
+    # the learned weighing of the risk's parts (recall 0.887 -> 0.944 on the 383, false flags 2.6 % -> 1.6 %;
+    # 0.930 and 1.8 % on the 455)
     assert flag["precision"] >= 0.88 and flag["recall"] >= 0.91
     fair_flagged = seed_test["flagged"]["confusion"][0][1] / sum(seed_test["flagged"]["confusion"][0])
     assert fair_flagged <= 0.03
@@ -46,10 +50,22 @@ def test_held_out_seed_split(seed_test):
     assert seed_test["risk_reliability"]["expected_calibration_error"] <= 0.05
 
 
+def test_weighed_and_routine_news_is_neutral_unless_someone_is_blamed():
+    """The held-out share of the 360 pieces written for sentiment: neutral weighed and routine news, solved
+    problems, the same difficulties blamed on local bodies (macro-F1 0.758; the model before them 0.635)."""
+    prefixes = ("vwg-", "vrt-", "vrg-", "ewg-", "ert-")
+    held = [e for e in load(seed_files(), split="test") if e.id.startswith(prefixes)]
+    assert len(held) >= 60 and {e.sentiment for e in held} == {"positive", "neutral", "negative"}
+    report = evaluate(load_settings(), held, {})
+    assert report["sentiment"]["macro_f1"] >= 0.72
+    assert report["sentiment"]["per_class"]["neutral"]["f1"] >= 0.80
+
+
 def test_demo_sites_never_trained_on(demo):
     assert demo["relevance"]["accuracy"] >= 0.93
     assert demo["topic"]["accuracy"] >= 0.68
-    assert demo["sentiment"]["accuracy"] >= 0.65
+    # 0.75, macro-F1 0.728 (0.74 / 0.680 before the sentiment pieces)
+    assert demo["sentiment"]["accuracy"] >= 0.70 and demo["sentiment"]["macro_f1"] >= 0.69
     flag = demo["flagged"]["per_class"]["flag"]
     assert flag["recall"] >= 0.7 and flag["precision"] >= 0.7
 
