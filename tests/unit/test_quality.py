@@ -30,18 +30,18 @@ def demo() -> dict:
 
 
 def test_held_out_seed_split(seed_test):
-    # 455 held-out items (383 since the second round, 72 of the sentiment pieces; 119 before), a third of
+    # 489 held-out items (383 since the second round, 106 of the sentiment pieces; 119 before), a third of
     # them hard relevance cases
-    assert seed_test["n"] >= 450
+    assert seed_test["n"] >= 480
     # the learned tier decision: 0.875 by the rule alone, 0.932 by the features, 0.945 with the context
-    # words (on the 383); 0.950 on the 455
+    # words (on the 383; 0.958 today); 0.941 on the 489 (sentiment pieces naming only ambiguous places)
     assert seed_test["relevance"]["accuracy"] >= 0.93
     assert seed_test["topic"]["accuracy"] >= 0.84 and seed_test["topic"]["macro_f1"] >= 0.82
-    # 0.835 / 0.829 (the 72 pieces added for sentiment are the hard kind)
-    assert seed_test["sentiment"]["accuracy"] >= 0.81 and seed_test["sentiment"]["macro_f1"] >= 0.80
+    # 0.853 / 0.848 (0.854 / 0.846 on the 383 before the sentiment pieces)
+    assert seed_test["sentiment"]["accuracy"] >= 0.83 and seed_test["sentiment"]["macro_f1"] >= 0.83
     flag = seed_test["flagged"]["per_class"]["flag"]
-    # the learned weighing of the risk's parts (recall 0.887 -> 0.944 on the 383, false flags 2.6 % -> 1.6 %;
-    # 0.930 and 1.8 % on the 455)
+    # the learned weighing of the risk's parts (recall 0.887 -> 0.944, false flags 2.6 % -> 1.6 %; with the
+    # sentiment pieces 0.944 and 1.4 % on the 489)
     assert flag["precision"] >= 0.88 and flag["recall"] >= 0.91
     fair_flagged = seed_test["flagged"]["confusion"][0][1] / sum(seed_test["flagged"]["confusion"][0])
     assert fair_flagged <= 0.03
@@ -51,14 +51,15 @@ def test_held_out_seed_split(seed_test):
 
 
 def test_weighed_and_routine_news_is_neutral_unless_someone_is_blamed():
-    """The held-out share of the 360 pieces written for sentiment: neutral weighed and routine news, solved
-    problems, the same difficulties blamed on local bodies (macro-F1 0.758; the model before them 0.635)."""
-    prefixes = ("vwg-", "vrt-", "vrg-", "ewg-", "ert-")
+    """The held-out share of the 580 pieces written for sentiment: neutral weighed and routine news, solved
+    problems, upbeat words without praise, the same difficulties blamed on local bodies (106 pieces:
+    macro-F1 0.810, neutral F1 0.876; the model before them 0.635 on the first 72)."""
+    prefixes = ("vwg-", "vrt-", "vrg-", "ewg-", "ert-", "vsv-", "esv-", "vub-")
     held = [e for e in load(seed_files(), split="test") if e.id.startswith(prefixes)]
-    assert len(held) >= 60 and {e.sentiment for e in held} == {"positive", "neutral", "negative"}
+    assert len(held) >= 100 and {e.sentiment for e in held} == {"positive", "neutral", "negative"}
     report = evaluate(load_settings(), held, {})
-    assert report["sentiment"]["macro_f1"] >= 0.72
-    assert report["sentiment"]["per_class"]["neutral"]["f1"] >= 0.80
+    assert report["sentiment"]["macro_f1"] >= 0.78
+    assert report["sentiment"]["per_class"]["neutral"]["f1"] >= 0.84
 
 
 def test_demo_sites_never_trained_on(demo):
