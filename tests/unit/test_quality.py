@@ -36,7 +36,8 @@ def test_held_out_seed_split(seed_test):
     # the learned tier decision: 0.875 by the rule alone, 0.932 by the features, 0.945 with the context
     # words (on the 383; 0.958 today); 0.941 on the 489 (sentiment pieces naming only ambiguous places)
     assert seed_test["relevance"]["accuracy"] >= 0.93
-    assert seed_test["topic"]["accuracy"] >= 0.84 and seed_test["topic"]["macro_f1"] >= 0.82
+    # 0.861 / 0.848 (0.867 / 0.852 on the 383 before the sentiment pieces)
+    assert seed_test["topic"]["accuracy"] >= 0.84 and seed_test["topic"]["macro_f1"] >= 0.83
     # 0.853 / 0.848 (0.854 / 0.846 on the 383 before the sentiment pieces)
     assert seed_test["sentiment"]["accuracy"] >= 0.83 and seed_test["sentiment"]["macro_f1"] >= 0.83
     flag = seed_test["flagged"]["per_class"]["flag"]
