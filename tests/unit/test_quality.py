@@ -51,7 +51,7 @@ def test_held_out_seed_split(seed_test):
     assert seed_test["risk_reliability"]["expected_calibration_error"] <= 0.05
 
 
-def test_topic_and_sentiment_of_items_about_the_region(seed_test):
+def test_topic_and_sentiment_of_items_about_the_region():
     """The issue's measure: macro-F1 over the held-out items about the region (focus or mention), 489 of
     the 560: topic 0.872, sentiment 0.852 (the model before the topic-border pieces: 0.849 / 0.854 on the
     431 of them it was measured on)."""
@@ -76,13 +76,14 @@ def test_topic_borders_and_coverage_formats():
 def test_weighed_and_routine_news_is_neutral_unless_someone_is_blamed():
     """The held-out share of the 580 pieces written for sentiment: neutral weighed and routine news, solved
     problems, upbeat words without praise, the same difficulties blamed on local bodies (106 pieces:
-    macro-F1 0.810, neutral F1 0.876; the model before them 0.635 on the first 72)."""
+    macro-F1 0.862, neutral F1 0.901; 0.810 / 0.876 before the topic-border pieces; the model before the
+    sentiment pieces 0.635 on the first 72)."""
     prefixes = ("vwg-", "vrt-", "vrg-", "ewg-", "ert-", "vsv-", "esv-", "vub-")
     held = [e for e in load(seed_files(), split="test") if e.id.startswith(prefixes)]
     assert len(held) >= 100 and {e.sentiment for e in held} == {"positive", "neutral", "negative"}
     report = evaluate(load_settings(), held, {})
-    assert report["sentiment"]["macro_f1"] >= 0.78
-    assert report["sentiment"]["per_class"]["neutral"]["f1"] >= 0.84
+    assert report["sentiment"]["macro_f1"] >= 0.83
+    assert report["sentiment"]["per_class"]["neutral"]["f1"] >= 0.87
 
 
 def test_demo_sites_never_trained_on(demo):
