@@ -30,19 +30,20 @@ def demo() -> dict:
 
 
 def test_held_out_seed_split(seed_test):
-    # 560 held-out items (383 since the second round, 106 of the sentiment pieces, 71 of the topic-border
-    # pieces; 119 before the second round), a third of them hard relevance cases
-    assert seed_test["n"] >= 550
+    # 584 held-out items (383 since the second round, 106 of the sentiment pieces, 71 of the topic-border
+    # pieces, 24 of the English stance pieces; 119 before the second round), a third of them hard relevance cases
+    assert seed_test["n"] >= 580
     # the learned tier decision: 0.875 by the rule alone, 0.932 by the features, 0.945 with the context
-    # words (on the 383; 0.958 today); 0.943 on the 560 (sentiment pieces naming only ambiguous places)
+    # words (on the 383; 0.958 today); 0.942 on the 584 (sentiment pieces naming only ambiguous places)
     assert seed_test["relevance"]["accuracy"] >= 0.93
-    # 0.877 / 0.874 (0.861 / 0.848 on the 489 before the topic-border pieces)
+    # 0.877 / 0.875 (0.861 / 0.848 on the 489 before the topic-border pieces)
     assert seed_test["topic"]["accuracy"] >= 0.86 and seed_test["topic"]["macro_f1"] >= 0.86
-    # 0.845 / 0.842 (the 71 border pieces are harder for sentiment: 0.776; on the earlier 489 0.855 / 0.851)
+    # 0.851 / 0.848 (0.845 / 0.842 on the 560 before the English stance pieces)
     assert seed_test["sentiment"]["accuracy"] >= 0.83 and seed_test["sentiment"]["macro_f1"] >= 0.83
     flag = seed_test["flagged"]["per_class"]["flag"]
     # the learned weighing of the risk's parts (recall 0.887 -> 0.944, false flags 2.6 % -> 1.6 %; with the
-    # sentiment pieces 0.944 and 1.4 % on the 489; with the topic-border pieces 0.934 and 1.0 % on the 560)
+    # sentiment pieces 0.944 and 1.4 % on the 489; with the topic-border and stance pieces 0.935 and 1.2 % on
+    # the 584)
     assert flag["precision"] >= 0.9 and flag["recall"] >= 0.91
     fair_flagged = seed_test["flagged"]["confusion"][0][1] / sum(seed_test["flagged"]["confusion"][0])
     assert fair_flagged <= 0.03
@@ -52,31 +53,31 @@ def test_held_out_seed_split(seed_test):
 
 
 def test_topic_and_sentiment_of_items_about_the_region():
-    """The issue's measure: macro-F1 over the held-out items about the region (focus or mention), 489 of
-    the 560: topic 0.872, sentiment 0.852 (the model before the topic-border pieces: 0.849 / 0.854 on the
-    431 of them it was measured on)."""
+    """The issue's measure: macro-F1 over the held-out items about the region (focus or mention), 509 of
+    the 584: topic 0.871, sentiment 0.863 (English 0.865; the model before the stance pieces 0.871 / 0.854,
+    English 0.845; before the topic-border pieces 0.849 / 0.854 on the 431 it was measured on)."""
     about = [e for e in load(seed_files(), split="test") if e.relevance in ("focus", "mention")]
-    assert len(about) >= 480
+    assert len(about) >= 500
     report = evaluate(load_settings(), about, {})
     assert report["topic"]["macro_f1"] >= 0.86
-    assert report["sentiment"]["macro_f1"] >= 0.84
+    assert report["sentiment"]["macro_f1"] >= 0.85
 
 
 def test_topic_borders_and_coverage_formats():
     """The held-out share of the 360 topic-border and real-coverage-format pieces (71: topic macro-F1 0.934,
-    sentiment 0.776; the model before them 0.895 / 0.749). Their labels were read twice more, blind."""
+    sentiment 0.803; the model before them 0.895 / 0.749). Their labels were read twice more, blind."""
     prefixes = ("vbd-", "vbe-", "ebd-", "ebe-", "vrc-", "erc-")
     held = [e for e in load(seed_files(), split="test") if e.id.startswith(prefixes)]
     assert len(held) >= 60 and len({e.topic for e in held}) == 10
     report = evaluate(load_settings(), held, {})
     assert report["topic"]["macro_f1"] >= 0.9
-    assert report["sentiment"]["macro_f1"] >= 0.74
+    assert report["sentiment"]["macro_f1"] >= 0.77
 
 
 def test_weighed_and_routine_news_is_neutral_unless_someone_is_blamed():
     """The held-out share of the 580 pieces written for sentiment: neutral weighed and routine news, solved
     problems, upbeat words without praise, the same difficulties blamed on local bodies (106 pieces:
-    macro-F1 0.862, neutral F1 0.901; 0.810 / 0.876 before the topic-border pieces; the model before the
+    macro-F1 0.854, neutral F1 0.889; 0.810 / 0.876 before the topic-border pieces; the model before the
     sentiment pieces 0.635 on the first 72)."""
     prefixes = ("vwg-", "vrt-", "vrg-", "ewg-", "ert-", "vsv-", "esv-", "vub-")
     held = [e for e in load(seed_files(), split="test") if e.id.startswith(prefixes)]
@@ -168,8 +169,8 @@ def test_relevance_tiers_on_real_news():
     settings = load_settings().model_copy(update={"shared_data_dir": data})
     report = evaluate_named(settings, "vntc-tiers")
     # the shipped tier model was fitted on these too: the honest figure is the cross-validated one
-    # (621 pieces: 0.899 accuracy, focus F1 0.770 with the context words and the topic-border pieces in the
-    # seed's share of the fit, 0.900 / 0.783 without them; the session before the context words: 0.868 / 0.67)
+    # (621 pieces: 0.899 accuracy, focus F1 0.767 with the context words and the topic-border and stance pieces
+    # in the seed's share of the fit, 0.900 / 0.783 without them; the session before the context words: 0.868 / 0.67)
     cross = report["relevance_cross_validated"]
     assert cross["n"] == len(examples) and cross["accuracy"] >= 0.89 and cross["per_class"]["focus"]["f1"] >= 0.76
     assert report["relevance"]["accuracy"] >= 0.93
